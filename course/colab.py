@@ -1,0 +1,26 @@
+"""The Colab convention every notebook follows: an "Open in Colab" badge and a set-up cell.
+
+Maintainers of a fork change `REPOSITORY` (and tag their releases `v<version>`); the
+`course colab` command then rewrites every notebook's badge and set-up cell to match.
+"""
+from course import __version__
+
+REPOSITORY = "tinyml-course/tinyml-course"
+REVISION = f"v{__version__}"
+
+SETUP_CELL = f'''# Set-up for Google Colab: installs the course library at the revision this notebook belongs to.
+# Anywhere else (your laptop, the lab machines) it does nothing: `make lab` installed everything.
+import os, sys
+if "google.colab" in sys.modules or os.environ.get("COURSE_SETUP_SOURCE"):
+    _source = os.environ.get("COURSE_SETUP_SOURCE", "git+https://github.com/{REPOSITORY}@{REVISION}")
+    %pip install --quiet "tinyml-course @ {{_source}}"'''
+
+
+def colab_url(path: str) -> str:
+    """The Colab address that opens `path` (relative to the repository root) at `REVISION`."""
+    return f"https://colab.research.google.com/github/{REPOSITORY}/blob/{REVISION}/{path}"
+
+
+def badge_markdown(path: str) -> str:
+    """Markdown for the "Open in Colab" badge of the notebook at `path`."""
+    return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(path)})"
