@@ -1,0 +1,73 @@
+"""Maintainers' tooling around nbgrader: find assignments, regenerate student versions, run nbgrader.
+
+The repository root is the nbgrader course directory. `release/` is committed and must always be
+exactly what `nbgrader generate_assignment` makes from `source/`; `regenerate_release` rebuilds it in
+a temporary copy, so no gradebook or student data is ever written into the repository.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+CONFIG_FILE = "nbgrader_config.py"
+
+
+def assignments(root: Path) -> list[str]:
+    """Ids of the assignments in `root/source/` (folders holding a notebook), sorted."""
+    source = Path(root) / "source"
+    return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def nbgrader_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment nbgrader needs: this Python's bin/ first on PATH (nbgrader runs `alembic`)."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    env.update(extra or {})
+    return env
+
+
+def run_nbgrader(args: list[str], cwd: Path, check: bool = True, timeout: float | None = None,
+                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `nbgrader <args>` in the course directory `cwd`, capturing its output."""
+    command = [str(Path(sys.executable).parent / "nbgrader"), *args]
+    result = subprocess.run(command, cwd=cwd, env=env or nbgrader_env(), capture_output=True,
+                            text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"`nbgrader {' '.join(args)}` failed ({result.returncode}):\n"
+                           f"{result.stdout}\n{result.stderr}")
+    return result
+
+
+def copy_course(root: Path, dest: Path, include_release: bool = True) -> Path:
+    """Copy what nbgrader needs of the course at `root` (config, source/, release/) into `dest`."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(Path(root) / CONFIG_FILE, dest / CONFIG_FILE)
+    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    shutil.copytree(Path(root) / "source", dest / "source", ignore=ignore)
+    if include_release and (Path(root) / "release").is_dir():
+        shutil.copytree(Path(root) / "release", dest / "release", ignore=ignore)
+    return dest
+
+
+def generate_release(root: Path, workdir: Path) -> Path:
+    """Generate every student version of the course at `root` inside `workdir`; return its release/."""
+    work = copy_course(root, workdir, include_release=False)
+    for assignment in assignments(root):
+        run_nbgrader(["generate_assignment", assignment, "--force"], cwd=work)
+    return work / "release"
+
+
+def regenerate_release(root: Path) -> list[str]:
+    """Rewrite `root/release/` from `root/source/` with nbgrader; return the assignment ids written."""
+    with tempfile.TemporaryDirectory(prefix="course-release-") as tmp:
+        fresh = generate_release(root, Path(tmp))
+        target = Path(root) / "release"
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(fresh, target)
+    return assignments(root)
