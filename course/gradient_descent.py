@@ -1,0 +1,285 @@
+"""Week 0x00: a first model learned from data — fitting a line by gradient descent.
+
+The story of the week: a cheap temperature sensor outputs a voltage, a reference thermometer tells
+us the true temperature, and we *learn* the rule ``temperature = w * voltage + b`` from readings
+instead of typing it in. Everything here is plain NumPy so that every step can be read.
+
+- :func:`make_sensor_data` draws the (deterministic, synthetic) readings;
+- :func:`mse_loss`, :func:`mse_gradient`, :func:`gradient_step` and :func:`fit_line` are the model;
+- :func:`least_squares_line` is the exact answer to compare with;
+- :class:`GradientDescentExplorer` is the interactive widget (learning rate and steps → the line
+  and the loss curve redraw).
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# The "true" sensor of the story (unknown to the learner of the model): °C = 40 · V − 15.
+TRUE_SLOPE_C_PER_V = 40.0
+TRUE_INTERCEPT_C = -15.0
+
+# Above this loss a fit is declared diverged (the numbers would only overflow from here on).
+DIVERGED_LOSS = 1e12
+
+
+def make_sensor_data(n: int = 30, noise_c: float = 1.5, seed: int = 0,
+                     slope: float = TRUE_SLOPE_C_PER_V, intercept: float = TRUE_INTERCEPT_C,
+                     v_range: tuple[float, float] = (0.0, 2.0)) -> tuple[np.ndarray, np.ndarray]:
+    """Synthetic calibration readings: sensor voltage (V) and reference temperature (°C).
+
+    Returns ``(volts, celsius)``, each of shape ``(n,)``, sorted by voltage; the same ``seed`` gives
+    the same readings.
+    """
+    if n < 2:
+        raise ValueError(f"need at least 2 readings to fit a line, got n={n}")
+    rng = np.random.default_rng(seed)
+    volts = np.sort(rng.uniform(v_range[0], v_range[1], size=n))
+    celsius = slope * volts + intercept + rng.normal(0.0, noise_c, size=n)
+    return volts, celsius
+
+
+def _as_xy(x, y) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(x, dtype=float).ravel()
+    y = np.asarray(y, dtype=float).ravel()
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
+    if x.size == 0:
+        raise ValueError("x and y must not be empty")
+    return x, y
+
+
+def predict(w: float, b: float, x) -> np.ndarray:
+    """The model: a line, ``w * x + b``."""
+    return w * np.asarray(x, dtype=float) + b
+
+
+def mse_loss(w: float, b: float, x, y) -> float:
+    """Mean squared error of the line ``w * x + b`` on the points ``(x, y)``."""
+    x, y = _as_xy(x, y)
+    error = w * x + b - y
+    return float(np.mean(error ** 2))
+
+
+def mse_gradient(w: float, b: float, x, y) -> tuple[float, float]:
+    """Gradient ``(dL/dw, dL/db)`` of :func:`mse_loss` at ``(w, b)``.
+
+    With ``e = w x + b − y``: ``dL/dw = 2 · mean(e · x)`` and ``dL/db = 2 · mean(e)``.
+    """
+    x, y = _as_xy(x, y)
+    error = w * x + b - y
+    return float(2.0 * np.mean(error * x)), float(2.0 * np.mean(error))
+
+
+def gradient_step(w: float, b: float, x, y, learning_rate: float) -> tuple[float, float]:
+    """One step of gradient descent: move ``(w, b)`` a little *against* the gradient."""
+    dw, db = mse_gradient(w, b, x, y)
+    return w - learning_rate * dw, b - learning_rate * db
+
+
+@dataclass
+class LineFit:
+    """The result of :func:`fit_line`: final parameters and the whole path that led there."""
+
+    w: float
+    b: float
+    losses: np.ndarray  # loss before step 1, after step 1, ..., after the last step
+    ws: np.ndarray = field(repr=False)
+    bs: np.ndarray = field(repr=False)
+    diverged: bool = False
+
+    @property
+    def steps(self) -> int:
+        """Steps actually taken (fewer than asked for if the fit diverged)."""
+        return len(self.losses) - 1
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.losses[-1])
+
+
+def fit_line(x, y, learning_rate: float = 0.1, steps: int = 100,
+             w0: float = 0.0, b0: float = 0.0) -> LineFit:
+    """Fit ``y ≈ w x + b`` by ``steps`` steps of gradient descent on the mean squared error.
+
+    Starts from ``(w0, b0)``. If the loss grows beyond :data:`DIVERGED_LOSS` (a learning rate too
+    large), stops early and sets ``diverged=True`` instead of overflowing.
+    """
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}")
+    if learning_rate < 0:
+        raise ValueError(f"learning_rate must be >= 0, got {learning_rate}")
+    x, y = _as_xy(x, y)
+    w, b = float(w0), float(b0)
+    ws, bs, losses = [w], [b], [mse_loss(w, b, x, y)]
+    diverged = False
+    for _ in range(int(steps)):
+        w, b = gradient_step(w, b, x, y, learning_rate)
+        loss = mse_loss(w, b, x, y)
+        if not np.isfinite(loss) or loss > DIVERGED_LOSS:
+            diverged = True
+            break
+        ws.append(w)
+        bs.append(b)
+        losses.append(loss)
+    return LineFit(w=ws[-1], b=bs[-1], losses=np.array(losses), ws=np.array(ws), bs=np.array(bs),
+                   diverged=diverged)
+
+
+def least_squares_line(x, y) -> tuple[float, float]:
+    """The exact minimiser ``(w, b)`` of the mean squared error (closed form, for comparison)."""
+    x, y = _as_xy(x, y)
+    if np.ptp(x) == 0:
+        raise ValueError("all x are equal: the slope is undefined")
+    x_mean, y_mean = x.mean(), y.mean()
+    w = np.sum((x - x_mean) * (y - y_mean)) / np.sum((x - x_mean) ** 2)
+    return float(w), float(y_mean - w * x_mean)
+
+
+def max_stable_learning_rate(x) -> float:
+    """The learning rate above which gradient descent on this line's MSE diverges.
+
+    The loss is a bowl whose curvature (Hessian) is ``2 · [[mean(x²), mean(x)], [mean(x), 1]]``;
+    gradient descent is stable for learning rates below ``2 / (largest curvature)``.
+    """
+    x = np.asarray(x, dtype=float).ravel()
+    hessian = 2.0 * np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
+    return float(2.0 / np.linalg.eigvalsh(hessian).max())
+
+
+# --------------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------------
+
+def _new_figure(figsize):
+    """A Matplotlib figure that pyplot does not track (no duplicate display in notebooks)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def plot_fit(x, y, fit: LineFit, *, reference: tuple[float, float] | None = None, fig=None):
+    """Two panels: the readings with the fitted line, and the loss after each step (log scale).
+
+    Returns the figure (display it, or call ``fig.savefig``).
+    """
+    if fig is None:
+        fig = _new_figure((10, 3.8))
+    ax_data, ax_loss = fig.subplots(1, 2)
+    xs = np.linspace(np.min(x), np.max(x), 2)
+    ax_data.scatter(x, y, s=18, color="tab:blue", label="readings")
+    ax_data.plot(xs, predict(fit.w, fit.b, xs), color="tab:red", lw=2,
+                 label=f"learned: {fit.w:.1f}·V {fit.b:+.1f}")
+    if reference is not None:
+        ax_data.plot(xs, predict(*reference, xs), color="k", ls="--", lw=1, label="least squares")
+    ax_data.set(title="Sensor calibration: the learned line", xlabel="sensor output (V)",
+                ylabel="temperature (°C)")
+    ax_data.legend(loc="upper left", fontsize=8)
+    ax_loss.plot(np.arange(len(fit.losses)), fit.losses, color="tab:red")
+    ax_loss.set(title="Loss while learning", xlabel="gradient-descent step",
+                ylabel="mean squared error (°C²)", yscale="log")
+    ax_loss.grid(True, which="both", alpha=0.3)
+    return fig
+
+
+def figure_png(fig, dpi: int = 80) -> bytes:
+    """The figure rendered to PNG bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# The interactive explorer
+# --------------------------------------------------------------------------------------------
+
+class GradientDescentExplorer:
+    """Sliders for the learning rate and the number of steps; the line and the loss curve redraw.
+
+    The picture is an ``ipywidgets.Image`` holding a PNG of a Matplotlib figure, so it works in
+    JupyterLab, Colab and the classic notebook alike (no interactive Matplotlib backend needed), and
+    its state can be read back in tests: after ``explorer.learning_rate.value = ...``,
+    ``explorer.line.get_ydata()``, ``explorer.loss_line.get_ydata()``, ``explorer.summary.value``
+    and ``explorer.image.value`` have changed.
+
+    Display it with ``display(explorer)`` (or just make it the last expression of a cell).
+    """
+
+    def __init__(self, x=None, y=None, learning_rate: float = 0.1, steps: int = 50,
+                 max_steps: int = 500):
+        import ipywidgets as widgets
+
+        if x is None or y is None:
+            x, y = make_sensor_data()
+        self.x, self.y = _as_xy(x, y)
+        self.reference = least_squares_line(self.x, self.y)
+        self.reference_loss = mse_loss(*self.reference, self.x, self.y)
+        self.stable_below = max_stable_learning_rate(self.x)
+
+        self.learning_rate = widgets.FloatLogSlider(
+            value=learning_rate, base=10, min=-3, max=0, step=0.05, description="learning rate",
+            readout_format=".3f", continuous_update=False, style={"description_width": "initial"},
+            layout=widgets.Layout(width="420px"))
+        self.steps = widgets.IntSlider(
+            value=steps, min=0, max=max_steps, step=1, description="steps",
+            continuous_update=False, style={"description_width": "initial"},
+            layout=widgets.Layout(width="420px"))
+        self.summary = widgets.HTML()
+        self.image = widgets.Image(format="png")
+
+        self.fig = _new_figure((9, 3.4))
+        self.ax_data, self.ax_loss = self.fig.subplots(1, 2)
+        self.ax_data.scatter(self.x, self.y, s=14, color="tab:blue", label="readings")
+        self._xs = np.linspace(self.x.min(), self.x.max(), 2)
+        self.ax_data.plot(self._xs, predict(*self.reference, self._xs), color="k", ls="--", lw=1,
+                          label="least squares")
+        (self.line,) = self.ax_data.plot(self._xs, np.zeros(2), color="tab:red", lw=2,
+                                         label="gradient descent")
+        pad = 0.15 * np.ptp(self.y)
+        self.ax_data.set(title="The learned line", xlabel="sensor output (V)",
+                         ylabel="temperature (°C)", ylim=(self.y.min() - pad, self.y.max() + pad))
+        self.ax_data.legend(loc="upper left", fontsize=8)
+        (self.loss_line,) = self.ax_loss.plot([0], [1.0], color="tab:red")
+        self.ax_loss.axhline(self.reference_loss, color="k", ls="--", lw=1,
+                             label="best possible")
+        self.ax_loss.set(title="Loss after each step", xlabel="gradient-descent step",
+                         ylabel="mean squared error (°C²)", yscale="log")
+        self.ax_loss.legend(loc="upper right", fontsize=8)
+        self.ax_loss.grid(True, which="both", alpha=0.3)
+
+        self.widget = widgets.VBox([widgets.HBox([self.learning_rate, self.steps]), self.summary,
+                                    self.image])
+        self.learning_rate.observe(self._on_change, names="value")
+        self.steps.observe(self._on_change, names="value")
+        self.fit: LineFit | None = None
+        self.update()
+
+    def _on_change(self, _change=None):
+        self.update()
+
+    def update(self) -> LineFit:
+        """Re-fit with the sliders' values and redraw; returns the new fit."""
+        fit = fit_line(self.x, self.y, learning_rate=self.learning_rate.value,
+                       steps=self.steps.value)
+        self.fit = fit
+        self.line.set_ydata(predict(fit.w, fit.b, self._xs))
+        self.loss_line.set_data(np.arange(len(fit.losses)), fit.losses)
+        self.ax_loss.set_xlim(0, max(1, self.steps.value))
+        low = min(self.reference_loss, fit.losses.min())
+        self.ax_loss.set_ylim(low * 0.5, max(fit.losses.max(), self.reference_loss) * 2)
+        if fit.diverged:
+            verdict = (f"<b style='color:#b00'>Diverged after {fit.steps} steps</b>: the learning rate "
+                       f"is above {self.stable_below:.3f}, each step overshoots further.")
+        else:
+            gap = fit.final_loss / self.reference_loss
+            verdict = (f"after {fit.steps} steps: w = {fit.w:.2f} °C/V, b = {fit.b:.2f} °C, "
+                       f"loss = {fit.final_loss:.2f} °C² ({gap:.2f}× the best possible "
+                       f"{self.reference_loss:.2f} °C²)")
+        self.summary.value = verdict
+        self.image.value = figure_png(self.fig)
+        return fit
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)

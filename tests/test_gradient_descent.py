@@ -1,0 +1,128 @@
+"""Tests of course.gradient_descent: the week-0x00 line fit and its explorer widget."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+
+from course import gradient_descent as gd
+
+
+@pytest.fixture(scope="module")
+def data():
+    return gd.make_sensor_data()
+
+
+def test_sensor_data_is_deterministic_and_near_the_true_line(data):
+    x, y = data
+    x2, y2 = gd.make_sensor_data()
+    np.testing.assert_array_equal(x, x2)
+    np.testing.assert_array_equal(y, y2)
+    assert not np.array_equal(y, gd.make_sensor_data(seed=1)[1])
+    assert x.shape == y.shape == (30,)
+    assert np.all(np.diff(x) >= 0), "readings are sorted by voltage"
+    residual = y - (gd.TRUE_SLOPE_C_PER_V * x + gd.TRUE_INTERCEPT_C)
+    assert 0.5 < residual.std() < 3.0
+
+
+def test_mse_loss_by_hand():
+    # line y = 2x + 1 against points (0, 1), (1, 4): errors 0 and -1 → MSE 0.5
+    assert gd.mse_loss(2.0, 1.0, [0.0, 1.0], [1.0, 4.0]) == pytest.approx(0.5)
+    assert gd.mse_loss(3.0, 1.0, [0.0, 1.0], [1.0, 4.0]) == pytest.approx(0.0)
+
+
+def test_gradient_matches_finite_differences(data):
+    x, y = data
+    w, b, h = 12.3, -4.5, 1e-6
+    dw, db = gd.mse_gradient(w, b, x, y)
+    num_dw = (gd.mse_loss(w + h, b, x, y) - gd.mse_loss(w - h, b, x, y)) / (2 * h)
+    num_db = (gd.mse_loss(w, b + h, x, y) - gd.mse_loss(w, b - h, x, y)) / (2 * h)
+    assert dw == pytest.approx(num_dw, rel=1e-5)
+    assert db == pytest.approx(num_db, rel=1e-5)
+
+
+def test_gradient_is_zero_at_the_least_squares_line(data):
+    w, b = gd.least_squares_line(*data)
+    dw, db = gd.mse_gradient(w, b, *data)
+    assert abs(dw) < 1e-9 and abs(db) < 1e-9
+
+
+def test_least_squares_agrees_with_polyfit(data):
+    w, b = gd.least_squares_line(*data)
+    pw, pb = np.polyfit(*data, 1)
+    assert (w, b) == pytest.approx((pw, pb))
+    with pytest.raises(ValueError):
+        gd.least_squares_line([1.0, 1.0, 1.0], [1.0, 2.0, 3.0])
+
+
+def test_gradient_step_moves_downhill(data):
+    x, y = data
+    w, b = gd.gradient_step(0.0, 0.0, x, y, learning_rate=0.1)
+    assert gd.mse_loss(w, b, x, y) < gd.mse_loss(0.0, 0.0, x, y)
+    dw, db = gd.mse_gradient(0.0, 0.0, x, y)
+    assert (w, b) == pytest.approx((-0.1 * dw, -0.1 * db))
+
+
+def test_fit_line_converges_to_least_squares(data):
+    fit = gd.fit_line(*data, learning_rate=0.3, steps=400)
+    assert not fit.diverged
+    assert (fit.w, fit.b) == pytest.approx(gd.least_squares_line(*data), abs=1e-3)
+    assert fit.steps == 400 and len(fit.losses) == 401 and len(fit.ws) == 401
+    assert np.all(np.diff(fit.losses) <= 1e-12), "a stable learning rate never increases the loss"
+
+
+def test_fit_line_zero_steps_returns_the_start(data):
+    fit = gd.fit_line(*data, steps=0, w0=3.0, b0=-2.0)
+    assert (fit.w, fit.b) == (3.0, -2.0)
+    assert fit.final_loss == pytest.approx(gd.mse_loss(3.0, -2.0, *data))
+
+
+def test_fit_line_rejects_bad_arguments(data):
+    with pytest.raises(ValueError):
+        gd.fit_line(*data, steps=-1)
+    with pytest.raises(ValueError):
+        gd.fit_line(*data, learning_rate=-0.1)
+    with pytest.raises(ValueError):
+        gd.fit_line([1.0, 2.0], [1.0, 2.0, 3.0])
+
+
+def test_stability_threshold_separates_converging_from_diverging(data):
+    limit = gd.max_stable_learning_rate(data[0])
+    assert not gd.fit_line(*data, learning_rate=0.95 * limit, steps=300).diverged
+    diverging = gd.fit_line(*data, learning_rate=1.1 * limit, steps=500)
+    assert diverging.diverged and diverging.steps < 500
+    assert np.all(np.isfinite(diverging.losses))
+
+
+def test_plot_fit_has_titles_and_units(data):
+    fig = gd.plot_fit(*data, gd.fit_line(*data), reference=gd.least_squares_line(*data))
+    ax_data, ax_loss = fig.axes
+    assert "(V)" in ax_data.get_xlabel() and "(°C)" in ax_data.get_ylabel()
+    assert ax_loss.get_yscale() == "log" and ax_loss.get_title()
+    assert gd.figure_png(fig).startswith(b"\x89PNG")
+
+
+def test_explorer_redraws_when_a_slider_moves(data):
+    explorer = gd.GradientDescentExplorer(*data, learning_rate=0.01, steps=20)
+    line_before = explorer.line.get_ydata().copy()
+    loss_before = np.asarray(explorer.loss_line.get_ydata()).copy()
+    text_before, png_before = explorer.summary.value, explorer.image.value
+
+    explorer.learning_rate.value = 0.3
+    assert not np.allclose(explorer.line.get_ydata(), line_before)
+    assert explorer.summary.value != text_before and "20 steps" in explorer.summary.value
+    assert explorer.image.value != png_before
+    # with lr 0.3 the last loss is much lower than with lr 0.01
+    assert explorer.loss_line.get_ydata()[-1] < 0.5 * loss_before[-1]
+
+    explorer.steps.value = 200
+    assert len(explorer.loss_line.get_xdata()) == 201
+    assert explorer.fit.final_loss == pytest.approx(explorer.reference_loss, rel=1e-3)
+
+
+def test_explorer_reports_divergence(data):
+    explorer = gd.GradientDescentExplorer(*data)
+    explorer.learning_rate.value = 1.0
+    assert explorer.fit.diverged
+    assert "Diverged" in explorer.summary.value

@@ -1,0 +1,76 @@
+"""Tests of course.power_budget: the week-0x00 battery and power arithmetic and its widget."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+
+from course import energy
+from course import power_budget as pb
+
+
+def test_worked_example_by_hand():
+    # 5 mA for 5 % of the time, 5 µA otherwise: 0.25 + 0.00475 = 0.25475 mA; 225 mAh / that / 24 h
+    days = pb.battery_life_days(225, 5.0, 0.005, 0.05)
+    assert days == pytest.approx(225 / 0.25475 / 24)
+    assert pb.battery_life_days(2500, 5.0, 0.005, 0.05) == pytest.approx(days * 2500 / 225)
+
+
+def test_battery_life_matches_course_energy_on_random_cases():
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        cap, act, slp, d = rng.uniform(10, 5000), rng.uniform(0.1, 50), rng.uniform(1e-4, 0.1), rng.uniform(0, 1)
+        expected = energy.battery_life_hours(cap, energy.average_current_ma(act, slp, d)) / 24
+        assert pb.battery_life_days(cap, act, slp, d) == pytest.approx(expected)
+
+
+def test_life_falls_as_duty_cycle_rises():
+    days = pb.life_vs_duty_cycle(225, 5.0, 0.005, np.logspace(-4, 0, 20))
+    assert np.all(np.diff(days) < 0)
+    assert days[-1] == pytest.approx(225 / 5.0 / 24)  # always awake
+
+
+def test_duty_cycle_and_validation():
+    assert pb.duty_cycle(50, 1000) == pytest.approx(0.05)
+    with pytest.raises(ValueError):
+        pb.duty_cycle(2000, 1000)
+    with pytest.raises(ValueError):
+        pb.duty_cycle(10, 0)
+    with pytest.raises(ValueError):
+        pb.battery_life_days(225, 5.0, 0.005, 1.5)
+
+
+def test_device_and_battery_tables():
+    mcu, gpu = pb.device("microcontroller"), pb.device("desktop GPU")
+    assert gpu.power_w / mcu.power_w > 1000
+    assert pb.battery("2 × AA alkaline").energy_wh == pytest.approx(7.5)
+    with pytest.raises(KeyError):
+        pb.device("abacus")
+    # a 15 W laptop processor empties 7.5 Wh in half an hour
+    assert pb.hours_on_battery(15.0, pb.battery("2 × AA alkaline")) == pytest.approx(0.5)
+
+
+def test_streaming_bytes_per_day():
+    # 16 kHz × 16 bit mono = 32,000 B/s
+    assert pb.streaming_bytes_per_day(16_000, 16) == pytest.approx(32_000 * 86_400)
+
+
+def test_figures_have_log_axes_and_labels():
+    fig = pb.plot_power_and_price()
+    for ax in fig.axes:
+        assert ax.get_yscale() == "log" and ax.get_title() and "(" in ax.get_ylabel()
+    fig = pb.plot_battery_life(5.0, 0.005, mark=0.05)
+    (ax,) = fig.axes
+    assert ax.get_xscale() == "log" and "days" in ax.get_ylabel() and "%" in ax.get_xlabel()
+
+
+def test_battery_explorer_updates_its_text():
+    explorer = pb.BatteryExplorer(active_ma=5.0, sleep_ma=0.005, duty_percent=5.0)
+    before, days_before = explorer.result.value, explorer.days()
+    assert f"{days_before:,.1f} days" in before
+    explorer.duty_percent.value = 0.5
+    assert explorer.result.value != before and explorer.days() > 5 * days_before
+    explorer.battery.value = "2 × AA alkaline"
+    assert "2 × AA alkaline" in explorer.result.value
+    assert explorer.days() == pytest.approx(pb.battery_life_days(2500, 5.0, 0.005, 0.005))
