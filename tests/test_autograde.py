@@ -1,0 +1,72 @@
+"""The autograde round trip in a temporary copy of the course: full, zero and partial marks."""
+import csv
+import io
+import re
+
+import nbformat
+import pytest
+
+from conftest import ASSIGNMENTS, ROOT, notebook_name
+from submissions import PARTIAL_ANSWERS
+
+
+def _code_cells(graded_course, assignment, student):
+    return {name: g for name, g in graded_course.grades[assignment, student].items() if g.cell_type == "code"}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_instructor_solution_scores_full_marks(assignment, graded_course):
+    cells = _code_cells(graded_course, assignment, "solution")
+    assert cells, f"{assignment} has no autograded test cell"
+    failed = {name: (g.score, g.max_score) for name, g in cells.items() if g.score != g.max_score}
+    assert not failed, f"the instructor solution loses points in {failed}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_untouched_student_version_scores_zero_without_crashing_the_grader(assignment, graded_course):
+    autograded = graded_course.root / "autograded" / "untouched" / assignment / notebook_name(assignment)
+    assert autograded.is_file(), "the grader produced no autograded notebook for the untouched version"
+    scores = {name: g.score for name, g in _code_cells(graded_course, assignment, "untouched").items()}
+    assert scores and all(score == 0 for score in scores.values()), scores
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_a_plausible_wrong_answer_gets_partial_credit(assignment, graded_course):
+    assert assignment in PARTIAL_ANSWERS, f"declare a plausible wrong answer for {assignment} in tests/submissions.py"
+    lost = set(PARTIAL_ANSWERS[assignment].lost)
+    cells = _code_cells(graded_course, assignment, "partial")
+    assert lost <= set(cells), f"unknown graded cells {lost - set(cells)}"
+    for name, grade in cells.items():
+        if name in lost:
+            assert grade.score < grade.max_score, f"{name} should lose points for the wrong answer"
+        else:
+            assert grade.score == grade.max_score, f"{name} lost points although its task was answered right"
+
+
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{5,}")
+
+
+def _hidden_only_words(assignment: str) -> set[str]:
+    """Identifiers that occur in the hidden tests of `assignment` and nowhere else in its notebook."""
+    source = "\n".join(c.source for c in nbformat.read(ROOT / "source" / assignment / notebook_name(assignment), 4).cells)
+    hidden = "\n".join(HIDDEN.findall(source))
+    return set(WORD.findall(hidden)) - set(WORD.findall(HIDDEN.sub("", source)))
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_feedback_is_generated_and_never_shows_hidden_tests(assignment, graded_course):
+    html_name = notebook_name(assignment).replace(".ipynb", ".html")
+    secret_words = _hidden_only_words(assignment)
+    for student in ("solution", "untouched", "partial"):
+        html = (graded_course.root / "feedback" / student / assignment / html_name).read_text()
+        assert "HIDDEN TESTS" not in html
+        assert not {w for w in secret_words if w in html}, f"hidden-test code leaks into {student}'s feedback"
+        assert "Score" in html
+
+
+def test_grades_export_to_csv_with_every_submission(graded_course):
+    rows = list(csv.DictReader(io.StringIO(graded_course.csv)))
+    exported = {(row["assignment"], row["student_id"]): float(row["raw_score"]) for row in rows}
+    for (assignment, student), cells in graded_course.grades.items():
+        assert exported[assignment, student] == pytest.approx(sum(g.score or 0 for g in cells.values()))

@@ -1,0 +1,73 @@
+"""Every lecture and assignment notebook follows the course's conventions (cheap, static checks)."""
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ASSIGNMENTS, LECTURES, ROOT, notebook_name
+from course.colab import SETUP_CELL, badge_markdown
+
+SOURCES = [ROOT / "source" / a / notebook_name(a) for a in ASSIGNMENTS]
+WEEK = re.compile(r"^(0x0[0-9a-f])-[a-z0-9-]+$")
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def _markdown(notebook) -> str:
+    return "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+
+
+def _headings(notebook) -> list[str]:
+    return [line.lstrip("#").strip().lower() for line in _markdown(notebook).splitlines() if line.startswith("#")]
+
+
+def test_course_has_lectures_and_assignments():
+    assert LECTURES and SOURCES
+
+
+@pytest.mark.parametrize("path", LECTURES + SOURCES, ids=lambda p: p.stem)
+def test_notebook_is_valid_and_stored_without_outputs(path):
+    notebook = _read(path)
+    nbformat.validate(notebook)
+    ids = [cell.id for cell in notebook.cells]
+    assert len(ids) == len(set(ids)), "duplicate cell ids"
+    stored = [c.source[:60] for c in notebook.cells if c.cell_type == "code" and (c.outputs or c.execution_count)]
+    assert not stored, f"store notebooks without outputs (clear them before committing): {stored}"
+    assert notebook.metadata.kernelspec.name == "python3"
+
+
+@pytest.mark.parametrize("path", LECTURES + SOURCES, ids=lambda p: p.stem)
+def test_title_badge_and_colab_setup_cell(path):
+    notebook = _read(path)
+    week = WEEK.match(path.stem)
+    assert week, f"{path.name}: name notebooks 0xNN-<slug>"
+    assert notebook.cells[0].source.startswith(f"# {week.group(1)} · "), "the first cell is the title `# 0xNN · Topic`"
+    opened_from = path.relative_to(ROOT)
+    if opened_from.parts[0] == "source":  # learners open the student version
+        opened_from = Path("release", *opened_from.parts[1:])
+    assert badge_markdown(str(opened_from)) in _markdown(notebook), "missing or wrong 'Open in Colab' badge"
+    assert (ROOT / opened_from).is_file(), f"the badge points at {opened_from}, which does not exist"
+    first_code = next(c for c in notebook.cells if c.cell_type == "code")
+    assert first_code.source == SETUP_CELL, "the first code cell must be course.colab.SETUP_CELL"
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)
+def test_lecture_has_objectives_summary_and_next_steps(path):
+    headings = _headings(_read(path))
+    for wanted in ("learning objectives", "summary", "what's next", "going further"):
+        assert any(h.startswith(wanted) for h in headings), f"{path.name} has no '{wanted}' section"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_assignment_states_points_and_has_hidden_tests(path):
+    notebook = _read(path)
+    graded = [c.metadata.nbgrader for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert graded, "no graded cell"
+    total = sum(cell["points"] for cell in graded)
+    intro = "\n".join(c.source for c in notebook.cells[:3])
+    assert re.search(rf"\b{total:g} points\b", intro), f"the opening cells must state the total ({total:g} points)"
+    assert any("### BEGIN HIDDEN TESTS" in c.source for c in notebook.cells), "no hidden tests"
+    assert any("### BEGIN SOLUTION" in c.source for c in notebook.cells), "no solution cell"
