@@ -1,0 +1,11 @@
+"""Offline, deterministic datasets for the course (same seed → identical arrays; no downloads).
+
+Each function returns a `Dataset` (x, y, classes, per-example meta); `card(name)` gives its card.
+"""
+from course.data.dataset import Dataset, card
+from course.data.digits import digits
+from course.data.keywords import keywords
+from course.data.sine import sine
+from course.data.splits import group_split, holdout_split
+
+__all__ = ["Dataset", "card", "digits", "group_split", "holdout_split", "keywords", "sine"]
