@@ -153,11 +153,20 @@ def max_stable_learning_rate(x) -> float:
 # Figures
 # --------------------------------------------------------------------------------------------
 
-def _new_figure(figsize):
-    """A Matplotlib figure that pyplot does not track (no duplicate display in notebooks)."""
+def new_figure(figsize):
+    """A Matplotlib figure that displays itself in a notebook and that pyplot does not track.
+
+    Not tracked by pyplot: no second copy is shown at the end of a cell. Self-displaying: it has a
+    ``_repr_png_``, so a cell ending with the figure shows it whichever Matplotlib backend is active
+    (JupyterLab, Colab, nbclient, nbgrader).
+    """
     from matplotlib.figure import Figure
 
-    return Figure(figsize=figsize, layout="constrained")
+    class NotebookFigure(Figure):
+        def _repr_png_(self):
+            return figure_png(self, dpi=100)
+
+    return NotebookFigure(figsize=figsize, layout="constrained")
 
 
 def plot_fit(x, y, fit: LineFit, *, reference: tuple[float, float] | None = None, fig=None):
@@ -166,7 +175,7 @@ def plot_fit(x, y, fit: LineFit, *, reference: tuple[float, float] | None = None
     Returns the figure (display it, or call ``fig.savefig``).
     """
     if fig is None:
-        fig = _new_figure((10, 3.8))
+        fig = new_figure((10, 3.8))
     ax_data, ax_loss = fig.subplots(1, 2)
     xs = np.linspace(np.min(x), np.max(x), 2)
     ax_data.scatter(x, y, s=18, color="tab:blue", label="readings")
@@ -229,7 +238,7 @@ class GradientDescentExplorer:
         self.summary = widgets.HTML()
         self.image = widgets.Image(format="png")
 
-        self.fig = _new_figure((9, 3.4))
+        self.fig = new_figure((9, 3.4))
         self.ax_data, self.ax_loss = self.fig.subplots(1, 2)
         self.ax_data.scatter(self.x, self.y, s=14, color="tab:blue", label="readings")
         self._xs = np.linspace(self.x.min(), self.x.max(), 2)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from course.energy import average_current_ma, battery_life_hours
+from course.gradient_descent import new_figure
 
 HOURS_PER_DAY = 24.0
 
@@ -113,16 +114,10 @@ def streaming_bytes_per_day(sample_rate_hz: float, bits_per_sample: int, channel
 # Figures
 # --------------------------------------------------------------------------------------------
 
-def _new_figure(figsize):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=figsize, layout="constrained")
-
-
 def plot_power_and_price(devices=DEVICES, fig=None):
     """Log-scale bars: power while computing (W) and price (US$) of each device."""
     if fig is None:
-        fig = _new_figure((10, 3.4))
+        fig = new_figure((10, 3.4))
     ax_power, ax_price = fig.subplots(1, 2)
     names = [d.name for d in devices]
     colors = ["tab:green", "tab:blue", "tab:red"][: len(devices)]
@@ -145,7 +140,7 @@ def plot_battery_life(active_ma: float, sleep_ma: float, batteries=BATTERIES,
     if duty_cycles is None:
         duty_cycles = np.logspace(-4, 0, 81)
     if fig is None:
-        fig = _new_figure((6.5, 3.8))
+        fig = new_figure((6.5, 3.8))
     ax = fig.subplots()
     for bat in batteries:
         days = life_vs_duty_cycle(bat.capacity_mah, active_ma, sleep_ma, duty_cycles)

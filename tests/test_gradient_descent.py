@@ -101,6 +101,7 @@ def test_plot_fit_has_titles_and_units(data):
     assert "(V)" in ax_data.get_xlabel() and "(°C)" in ax_data.get_ylabel()
     assert ax_loss.get_yscale() == "log" and ax_loss.get_title()
     assert gd.figure_png(fig).startswith(b"\x89PNG")
+    assert fig._repr_png_().startswith(b"\x89PNG"), "a cell ending with the figure must show it"
 
 
 def test_explorer_redraws_when_a_slider_moves(data):
