@@ -1,0 +1,69 @@
+"""Keras model → .tflite bytes for TensorFlow Lite Micro (full-integer int8 or float32)."""
+from __future__ import annotations
+
+import contextlib
+import io
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+MAX_REPRESENTATIVE_SAMPLES = 200
+
+
+def _representative_dataset(samples: np.ndarray):
+    """A generator function yielding the first MAX_REPRESENTATIVE_SAMPLES samples, one at a time."""
+    samples = np.asarray(samples, dtype=np.float32)[:MAX_REPRESENTATIVE_SAMPLES]
+
+    def generate():
+        for sample in samples:
+            yield [sample[None]]
+
+    return generate
+
+
+def _strip_and_align(model_bytes: bytes) -> bytes:
+    """Drop tensor/subgraph names and signatures (TFLM ignores them), then 16-byte-align buffers.
+
+    Re-serializing with the Python flatbuffers builder loses the schema's `force_align: 16` on
+    weight buffers; TFLM's own `tflite_flatbuffer_align` tool (C++) restores it.
+    """
+    from tensorflow.lite.tools import flatbuffer_utils
+    from tflite_micro.tensorflow.lite.micro.tools import tflite_flatbuffer_align_wrapper
+
+    model = flatbuffer_utils.convert_bytearray_to_object(bytearray(model_bytes))
+    flatbuffer_utils.strip_strings(model)
+    with tempfile.TemporaryDirectory(prefix="course-convert-") as tmp:
+        stripped, aligned = Path(tmp) / "stripped.tflite", Path(tmp) / "aligned.tflite"
+        stripped.write_bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+        tflite_flatbuffer_align_wrapper.align_tflite_model(str(stripped), str(aligned))
+        return aligned.read_bytes()
+
+
+def convert(model, representative_data: np.ndarray | None = None, int8: bool = True) -> bytes:
+    """Convert a Keras model (built with `keras.Input(shape, batch_size=1)`) to .tflite bytes.
+
+    int8=True: full-integer quantization (int8 weights, activations, input and output; only
+    TFLITE_BUILTINS_INT8 ops), calibrated on the first 200 samples, in order, of
+    `representative_data` (model inputs, shape (n, *input_shape[1:])); ValueError if it is missing.
+    int8=False: float32. Names are stripped to keep the file small; the output is byte-identical
+    from run to run for the same model.
+    """
+    import tensorflow as tf  # imported here so that `course.deploy` loads fast without TensorFlow
+
+    if int8 and representative_data is None:
+        raise ValueError("int8 conversion needs representative_data: an array of typical model inputs")
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if int8:
+        data = np.asarray(representative_data)
+        expected = tuple(model.input_shape[1:])
+        if data.shape[1:] != expected or len(data) == 0:
+            raise ValueError(f"representative_data must have shape (n, *{expected}), got {data.shape}")
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = _representative_dataset(data)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    with contextlib.redirect_stdout(io.StringIO()):  # Keras prints "Saved artifact at ..." otherwise
+        model_bytes = converter.convert()
+    return _strip_and_align(model_bytes)

@@ -1,0 +1,376 @@
+"""What a .tflite model needs on a microcontroller: flash, tensor arena, ops, MACs, and whether
+TensorFlow Lite Micro (TFLM) computes the same outputs as LiteRT (the desktop TFLite runtime).
+
+Every TFLM run happens in a child process (`tflm_child.py`, started with `sys.executable`): an arena
+that is slightly too small can make TFLM crash with a segmentation fault, and that must never take
+the caller (a learner's or grader's Jupyter kernel) down with it.
+
+Sizes are measured with the `tflite-micro` Python package on this 64-bit host. On a 32-bit
+microcontroller TFLM's bookkeeping structures are smaller (4-byte pointers), so the arena measured
+here is normally an upper bound there; optimized kernels (e.g. CMSIS-NN) may ask for extra scratch
+memory, which is why generated sketches add a margin.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import flatbuffers
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter as LiteRTInterpreter
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+CHILD_SCRIPT = Path(__file__).with_name("tflm_child.py")
+GENEROUS_ARENA_BYTES = 8 * 1024 * 1024  # far more than any course model needs (person detection: 136 KB)
+ARENA_RESOLUTION_BYTES = 16  # the arena search stops when the failing and working sizes are this close
+FLOAT_TOLERANCE = 1e-4  # float models "agree" if outputs differ by at most this × max(1, |output|)
+CHILD_TIMEOUT_S = 600
+
+_OP_NAMES = {code: name for name, code in vars(schema.BuiltinOperator).items() if not name.startswith("_")}
+_DTYPES = {
+    schema.TensorType.FLOAT32: "float32",
+    schema.TensorType.INT8: "int8",
+    schema.TensorType.UINT8: "uint8",
+    schema.TensorType.INT16: "int16",
+    schema.TensorType.INT32: "int32",
+    schema.TensorType.INT64: "int64",
+    schema.TensorType.BOOL: "bool",
+}
+_MISSING_OP = re.compile(r"Didn't find op for (?:builtin|custom) opcode '([^']+)'")
+_ARENA_TOTAL = re.compile(r"Arena allocation total (\d+) bytes")
+
+
+class TFLMError(RuntimeError):
+    """TensorFlow Lite Micro failed or crashed (in its child process; the caller is unharmed)."""
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ModelReport:
+    """What `inspect` found out about a .tflite model.
+
+    `input_scale`/`input_zero_point` (and the output ones) are 0.0/0 for float tensors, as in TFLite.
+    `arena_bytes` is None (and `tflm_error` says why) when TFLite Micro cannot run the model.
+    The comparison fields are None unless `inspect` was given a sample. `max_step_difference` is in
+    quantization steps for integer outputs and an absolute difference for float outputs.
+    """
+
+    flash_bytes: int
+    arena_bytes: int | None
+    ops: list[str]
+    unsupported_ops: list[str]
+    macs: int
+    input_shape: tuple[int, ...]
+    input_dtype: str
+    input_scale: float
+    input_zero_point: int
+    output_shape: tuple[int, ...]
+    output_dtype: str
+    output_scale: float
+    output_zero_point: int
+    tflm_error: str | None = None
+    tflm_outputs: np.ndarray | None = dataclasses.field(default=None, repr=False)
+    litert_outputs: np.ndarray | None = dataclasses.field(default=None, repr=False)
+    max_step_difference: float | None = None
+    argmax_agreement: float | None = None
+    agrees: bool | None = None
+
+    def summary(self) -> str:
+        """A few human-readable lines for notebooks."""
+        arena = f"{self.arena_bytes:,} B" if self.arena_bytes is not None else "n/a"
+        lines = [
+            f"flash (model) {self.flash_bytes:,} B | tensor arena {arena} | {self.macs:,} MACs",
+            f"ops: {', '.join(self.ops)}",
+            f"input  {self.input_dtype} {self.input_shape} scale {self.input_scale:.6g} zero point {self.input_zero_point}",
+            f"output {self.output_dtype} {self.output_shape} scale {self.output_scale:.6g} zero point {self.output_zero_point}",
+        ]
+        if self.tflm_error:
+            lines.append(f"TFLite Micro cannot run it: {self.tflm_error}")
+        if self.max_step_difference is not None:
+            lines.append(
+                f"TFLM vs LiteRT: max difference {self.max_step_difference:g}, argmax agreement "
+                f"{self.argmax_agreement:.1%} -> {'agree' if self.agrees else 'DISAGREE'}"
+            )
+        return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Tensor:
+    shape: tuple[int, ...]
+    dtype: str
+    scale: float
+    zero_point: int
+
+
+@dataclasses.dataclass(frozen=True)
+class _ChildRun:
+    returncode: int
+    stderr: str
+    outputs: np.ndarray | None
+
+
+def _read_model(model_bytes: bytes) -> schema.ModelT:
+    return schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(model_bytes, 0))
+
+
+def _op_name(opcode: schema.OperatorCodeT) -> str:
+    code = max(opcode.builtinCode, opcode.deprecatedBuiltinCode)
+    if code == schema.BuiltinOperator.CUSTOM:
+        return opcode.customCode.decode()
+    return _OP_NAMES.get(code, f"BUILTIN_{code}")
+
+
+def _operators(model: schema.ModelT):
+    """(op name, operator, subgraph) for every operator, main subgraph first, in execution order."""
+    for subgraph in model.subgraphs:
+        for op in subgraph.operators or []:
+            yield _op_name(model.operatorCodes[op.opcodeIndex]), op, subgraph
+
+
+def model_ops(model_bytes: bytes) -> list[str]:
+    """Names of the model's operators in execution order (e.g. ["FULLY_CONNECTED", ...])."""
+    return [name for name, _, _ in _operators(_read_model(model_bytes))]
+
+
+def _macs(model: schema.ModelT) -> int:
+    """Multiply-accumulates of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (other ops count 0)."""
+    total = 0
+    for name, op, subgraph in _operators(model):
+        if name not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+            continue
+        outputs = int(np.prod(subgraph.tensors[op.outputs[0]].shape))
+        weights = [int(d) for d in subgraph.tensors[op.inputs[1]].shape]
+        if name == "CONV_2D":  # weights [out_channels, kh, kw, in_channels]
+            total += outputs * weights[1] * weights[2] * weights[3]
+        elif name == "DEPTHWISE_CONV_2D":  # weights [1, kh, kw, out_channels]: one input channel each
+            total += outputs * weights[1] * weights[2]
+        else:  # FULLY_CONNECTED, weights [units, inputs]
+            total += outputs * weights[-1]
+    return total
+
+
+def _tensor(subgraph: schema.SubGraphT, index: int) -> _Tensor:
+    tensor = subgraph.tensors[index]
+    q = tensor.quantization
+    quantized = q is not None and q.scale is not None and len(q.scale) > 0
+    return _Tensor(
+        shape=tuple(int(d) for d in tensor.shape),
+        dtype=_DTYPES.get(tensor.type, f"type{tensor.type}"),
+        scale=float(q.scale[0]) if quantized else 0.0,
+        zero_point=int(q.zeroPoint[0]) if quantized else 0,
+    )
+
+
+def _io(model_bytes: bytes) -> tuple[_Tensor, _Tensor]:
+    subgraph = _read_model(model_bytes).subgraphs[0]
+    if len(subgraph.inputs) != 1 or len(subgraph.outputs) != 1:
+        raise ValueError("course.deploy handles models with exactly one input and one output")
+    return _tensor(subgraph, subgraph.inputs[0]), _tensor(subgraph, subgraph.outputs[0])
+
+
+def _as_batch(x: np.ndarray, tensor: _Tensor) -> np.ndarray:
+    """`x` (one input or a batch) as a batch in the tensor's dtype; float → int8 uses scale/zero point."""
+    x = np.asarray(x)
+    features = tensor.shape[1:]
+    if x.shape == features:
+        x = x[None]
+    if x.shape[1:] != features:
+        raise ValueError(f"expected one input of shape {features} or a batch (n, *{features}), got {x.shape}")
+    dtype = np.dtype(tensor.dtype)
+    if dtype.kind == "f":
+        return x.astype(dtype)
+    info = np.iinfo(dtype)
+    if x.dtype.kind == "f":
+        if tensor.scale == 0.0:
+            raise ValueError("the model's integer input has no quantization parameters")
+        x = np.round(x / tensor.scale + tensor.zero_point)
+        return np.clip(x, info.min, info.max).astype(dtype)
+    if x.min() < info.min or x.max() > info.max:
+        raise ValueError(f"integer input values must fit {dtype}")
+    return x.astype(dtype)
+
+
+def _run_tflm(model_bytes: bytes, arena_bytes: int, batch: np.ndarray) -> _ChildRun:
+    """Run TFLM in a child process on `batch` (already in the input dtype)."""
+    with tempfile.TemporaryDirectory(prefix="course-tflm-") as tmp:
+        model_path, inputs_path, outputs_path = (Path(tmp) / n for n in ("model.tflite", "in.npy", "out.npy"))
+        model_path.write_bytes(model_bytes)
+        np.save(inputs_path, batch)
+        command = [sys.executable, str(CHILD_SCRIPT), str(model_path), str(arena_bytes), str(inputs_path), str(outputs_path)]
+        try:
+            proc = subprocess.run(command, capture_output=True, timeout=CHILD_TIMEOUT_S)
+        except subprocess.TimeoutExpired as e:
+            raise TFLMError(f"TFLite Micro did not finish within {CHILD_TIMEOUT_S} s") from e
+        outputs = np.load(outputs_path) if proc.returncode == 0 else None
+    return _ChildRun(proc.returncode, proc.stderr.decode(errors="replace"), outputs)
+
+
+def _failure(run: _ChildRun, arena_bytes: int) -> str:
+    """One line saying how a child run failed."""
+    if run.returncode < 0:
+        name = signal.Signals(-run.returncode).name
+        return f"TFLite Micro crashed ({name}) with a {arena_bytes:,}-byte arena"
+    messages = [line for line in run.stderr.splitlines() if line.strip() and not line.startswith((" ", "Traceback"))]
+    return f"TFLite Micro failed with a {arena_bytes:,}-byte arena: " + " | ".join(messages[-4:])
+
+
+def tflm_predict(model_bytes: bytes, x: np.ndarray, arena_bytes: int | None = None) -> np.ndarray:
+    """Outputs of TensorFlow Lite Micro for one input or a batch, all run in ONE child process.
+
+    Float `x` is quantized with the input's scale/zero point for integer models. Returns the raw
+    outputs, shape (n, *output_shape[1:]) in the output dtype (int8 for int8 models). `arena_bytes`
+    defaults to a generous 8 MiB. Raises TFLMError (the caller survives) if TFLM fails or crashes.
+    """
+    input_tensor, _ = _io(model_bytes)
+    arena = GENEROUS_ARENA_BYTES if arena_bytes is None else arena_bytes
+    run = _run_tflm(model_bytes, arena, _as_batch(x, input_tensor))
+    if run.returncode != 0:
+        raise TFLMError(_failure(run, arena))
+    return run.outputs
+
+
+def _with_ops_replaced(model_bytes: bytes, names: list[str]) -> bytes:
+    """A copy of the model whose operator codes `names` are swapped for RESHAPE (which TFLM has).
+
+    Only used to make TFLM's op lookup carry on past an op it lacks, to find the next missing one.
+    """
+    model = _read_model(model_bytes)
+    for opcode in model.operatorCodes:
+        if _op_name(opcode) in names:
+            opcode.builtinCode = opcode.deprecatedBuiltinCode = schema.BuiltinOperator.RESHAPE
+            opcode.customCode = None
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def _probe(model_bytes: bytes, batch: np.ndarray) -> tuple[_ChildRun, list[str]]:
+    """Run TFLM with a generous arena; return the run and the ops TFLM reported it has no kernel for.
+
+    TFLM stops at the first op it lacks, so after each such report that op is stood in for and TFLM
+    is asked again (one child per missing op).
+    """
+    missing: list[str] = []
+    probe_bytes = model_bytes
+    while True:
+        run = _run_tflm(probe_bytes, GENEROUS_ARENA_BYTES, batch)
+        new = [op for op in _MISSING_OP.findall(run.stderr) if op not in missing]
+        if not new:
+            return run, missing
+        missing += new
+        probe_bytes = _with_ops_replaced(model_bytes, missing)
+
+
+def _smallest_arena(model_bytes: bytes, start: int, batch: np.ndarray) -> int:
+    """The smallest arena (to ARENA_RESOLUTION_BYTES) with which TFLM runs, searched from `start`.
+
+    `start` is print_allocations()' "Arena allocation total": the smallest working arena is usually
+    a few hundred bytes above it (temporary memory during AllocateTensors), occasionally just below.
+    Each attempt is a separate child, so attempts that crash TFLM cannot affect the result.
+    """
+    def runs(arena: int) -> bool:
+        return arena > 0 and _run_tflm(model_bytes, arena, batch).returncode == 0
+
+    step = 512
+    if runs(start):
+        hi, lo = start, max(start - step, 0)
+        while runs(lo):
+            hi, lo = lo, max(lo - step, 0)
+    else:
+        lo, hi = start, start + step
+        while not runs(hi):
+            if hi >= GENEROUS_ARENA_BYTES:
+                raise TFLMError(f"TFLite Micro did not run with arenas up to {hi:,} bytes")
+            lo, hi = hi, hi + 2 * (hi - lo)
+    while hi - lo > ARENA_RESOLUTION_BYTES:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if runs(mid) else (mid, hi)
+    return hi
+
+
+def _compare(tflm: np.ndarray, litert: np.ndarray) -> tuple[float, float, bool]:
+    """(max difference, argmax agreement, agrees) between TFLM and LiteRT outputs."""
+    if tflm.dtype.kind == "f":
+        difference = float(np.abs(tflm - litert).max())
+        tolerance = FLOAT_TOLERANCE * max(1.0, float(np.abs(litert).max()))
+    else:
+        difference = int(np.abs(tflm.astype(np.int64) - litert.astype(np.int64)).max())
+        tolerance = 1
+    n = len(tflm)
+    agreement = float(np.mean(tflm.reshape(n, -1).argmax(1) == litert.reshape(n, -1).argmax(1)))
+    return difference, agreement, bool(difference <= tolerance and agreement == 1.0)
+
+
+def litert_predict(model_bytes: bytes, x: np.ndarray) -> np.ndarray:
+    """Outputs of LiteRT (`ai_edge_litert`) for one input or a batch; same conventions as tflm_predict."""
+    input_tensor, _ = _io(model_bytes)
+    interpreter = LiteRTInterpreter(model_content=model_bytes)
+    interpreter.allocate_tensors()
+    input_index = interpreter.get_input_details()[0]["index"]
+    output_index = interpreter.get_output_details()[0]["index"]
+    outputs = []
+    for row in _as_batch(x, input_tensor):
+        interpreter.set_tensor(input_index, row[None])
+        interpreter.invoke()
+        outputs.append(interpreter.get_tensor(output_index)[0])
+    return np.stack(outputs)
+
+
+def inspect(model_bytes: bytes, sample: np.ndarray | None = None) -> ModelReport:
+    """Measure a .tflite model for deployment with TensorFlow Lite Micro.
+
+    `arena_bytes` is the smallest tensor arena (within 16 bytes) with which TFLM actually runs the
+    model, found by trying arenas in child processes (a few seconds). With `sample` (one input or a
+    batch; float samples are quantized with the input's scale and zero point for int8 models), TFLM
+    and LiteRT are both run on it and compared: they agree if no output differs by more than one
+    quantization step and every argmax matches.
+    """
+    model_bytes = bytes(model_bytes)
+    model = _read_model(model_bytes)
+    input_tensor, output_tensor = _io(model_bytes)
+    if sample is None:
+        batch = np.zeros((1, *input_tensor.shape[1:]), np.dtype(input_tensor.dtype))
+    else:
+        batch = _as_batch(sample, input_tensor)
+
+    probe, unsupported = _probe(model_bytes, batch)
+    arena, error = None, None
+    if unsupported:
+        error = f"TFLite Micro has no kernel for {', '.join(unsupported)}"
+    elif probe.returncode != 0:
+        error = _failure(probe, GENEROUS_ARENA_BYTES)
+    else:
+        total = _ARENA_TOTAL.search(probe.stderr)
+        if total is None:
+            raise TFLMError("TFLite Micro printed no 'Arena allocation total'")
+        arena = _smallest_arena(model_bytes, int(total.group(1)), batch[:1])
+
+    comparison = {}
+    if sample is not None:
+        litert = litert_predict(model_bytes, batch)
+        comparison = {"litert_outputs": litert, "agrees": False}
+        if arena is not None:
+            difference, agreement, agrees = _compare(probe.outputs, litert)
+            comparison.update(tflm_outputs=probe.outputs, max_step_difference=difference,
+                              argmax_agreement=agreement, agrees=agrees)
+    return ModelReport(
+        flash_bytes=len(model_bytes),
+        arena_bytes=arena,
+        ops=[name for name, _, _ in _operators(model)],
+        unsupported_ops=unsupported,
+        macs=_macs(model),
+        input_shape=input_tensor.shape,
+        input_dtype=input_tensor.dtype,
+        input_scale=input_tensor.scale,
+        input_zero_point=input_tensor.zero_point,
+        output_shape=output_tensor.shape,
+        output_dtype=output_tensor.dtype,
+        output_scale=output_tensor.scale,
+        output_zero_point=output_tensor.zero_point,
+        tflm_error=error,
+        **comparison,
+    )
