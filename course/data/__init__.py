@@ -4,9 +4,10 @@ Each function returns a `Dataset` (x, y, classes, per-example meta); `card(name)
 """
 from course.data.dataset import Dataset, card
 from course.data.digits import digits
+from course.data.gestures import gestures
 from course.data.keywords import keywords
 from course.data.speech_commands import load_speech_commands
 from course.data.sine import sine
 from course.data.splits import group_split, holdout_split
 
-__all__ = ["Dataset", "card", "digits", "group_split", "holdout_split", "keywords", "load_speech_commands", "sine"]
+__all__ = ["Dataset", "card", "digits", "gestures", "group_split", "holdout_split", "keywords", "load_speech_commands", "sine"]
