@@ -9,5 +9,7 @@ from course.data.keywords import keywords
 from course.data.speech_commands import load_speech_commands
 from course.data.sine import sine
 from course.data.splits import group_split, holdout_split
+from course.data.vibration import vibration, vibration_timeline
 
-__all__ = ["Dataset", "card", "digits", "gestures", "group_split", "holdout_split", "keywords", "load_speech_commands", "sine"]
+__all__ = ["Dataset", "card", "digits", "gestures", "group_split", "holdout_split", "keywords", "load_speech_commands", "sine", "vibration",
+           "vibration_timeline"]
