@@ -33,7 +33,7 @@ def sine_mlp() -> keras.Model:
     ])
     x, y = sine_data()
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
-    model.fit(x, y, batch_size=64, epochs=30, verbose=0)
+    model.fit(x, y, batch_size=64, epochs=15, verbose=0)
     return model
 
 
@@ -66,6 +66,7 @@ def digits_cnn() -> keras.Model:
     return model
 
 
+@functools.cache
 def unsupported_ops_model() -> keras.Model:
     """An untrained model using SIGN and TOPK_V2, which LiteRT runs but TFLite Micro lacks."""
     keras.utils.set_random_seed(0)
@@ -96,3 +97,14 @@ def sine_report() -> ModelReport:
 def digits_report() -> ModelReport:
     """inspect() of the int8 digits CNN with the 397 held-out float digits."""
     return inspect(digits_int8(), digits_data()[0][DIGITS_TRAIN:])
+
+
+@functools.cache
+def unsupported_float() -> bytes:
+    return convert(unsupported_ops_model(), int8=False)
+
+
+@functools.cache
+def unsupported_report() -> ModelReport:
+    """inspect() of the float SIGN/TOPK_V2 model with 5 random samples."""
+    return inspect(unsupported_float(), np.random.default_rng(0).normal(size=(5, 8)).astype(np.float32))

@@ -194,17 +194,21 @@ def _as_batch(x: np.ndarray, tensor: _Tensor) -> np.ndarray:
     return x.astype(dtype)
 
 
+def _child(args: list[str]) -> subprocess.CompletedProcess:
+    """Run tflm_child.py with `args` in a fresh Python process, capturing its output."""
+    try:
+        return subprocess.run([sys.executable, str(CHILD_SCRIPT), *args], capture_output=True, timeout=CHILD_TIMEOUT_S)
+    except subprocess.TimeoutExpired as e:
+        raise TFLMError(f"TFLite Micro did not finish within {CHILD_TIMEOUT_S} s") from e
+
+
 def _run_tflm(model_bytes: bytes, arena_bytes: int, batch: np.ndarray) -> _ChildRun:
     """Run TFLM in a child process on `batch` (already in the input dtype)."""
     with tempfile.TemporaryDirectory(prefix="course-tflm-") as tmp:
         model_path, inputs_path, outputs_path = (Path(tmp) / n for n in ("model.tflite", "in.npy", "out.npy"))
         model_path.write_bytes(model_bytes)
         np.save(inputs_path, batch)
-        command = [sys.executable, str(CHILD_SCRIPT), str(model_path), str(arena_bytes), str(inputs_path), str(outputs_path)]
-        try:
-            proc = subprocess.run(command, capture_output=True, timeout=CHILD_TIMEOUT_S)
-        except subprocess.TimeoutExpired as e:
-            raise TFLMError(f"TFLite Micro did not finish within {CHILD_TIMEOUT_S} s") from e
+        proc = _child(["run", str(model_path), str(arena_bytes), str(inputs_path), str(outputs_path)])
         outputs = np.load(outputs_path) if proc.returncode == 0 else None
     return _ChildRun(proc.returncode, proc.stderr.decode(errors="replace"), outputs)
 
@@ -270,26 +274,16 @@ def _smallest_arena(model_bytes: bytes, start: int, batch: np.ndarray) -> int:
 
     `start` is print_allocations()' "Arena allocation total": the smallest working arena is usually
     a few hundred bytes above it (temporary memory during AllocateTensors), occasionally just below.
-    Each attempt is a separate child, so attempts that crash TFLM cannot affect the result.
+    The search runs in one child process that tries each arena in a forked process of its own.
     """
-    def runs(arena: int) -> bool:
-        return arena > 0 and _run_tflm(model_bytes, arena, batch).returncode == 0
-
-    step = 512
-    if runs(start):
-        hi, lo = start, max(start - step, 0)
-        while runs(lo):
-            hi, lo = lo, max(lo - step, 0)
-    else:
-        lo, hi = start, start + step
-        while not runs(hi):
-            if hi >= GENEROUS_ARENA_BYTES:
-                raise TFLMError(f"TFLite Micro did not run with arenas up to {hi:,} bytes")
-            lo, hi = hi, hi + 2 * (hi - lo)
-    while hi - lo > ARENA_RESOLUTION_BYTES:
-        mid = (lo + hi) // 2
-        lo, hi = (lo, mid) if runs(mid) else (mid, hi)
-    return hi
+    with tempfile.TemporaryDirectory(prefix="course-tflm-") as tmp:
+        model_path, inputs_path = Path(tmp) / "model.tflite", Path(tmp) / "in.npy"
+        model_path.write_bytes(model_bytes)
+        np.save(inputs_path, batch[:1])
+        proc = _child(["search", str(model_path), str(start), str(inputs_path), str(ARENA_RESOLUTION_BYTES)])
+    if proc.returncode != 0:
+        raise TFLMError("arena search failed: " + proc.stderr.decode(errors="replace").strip()[-500:])
+    return int(proc.stdout.split()[-1])
 
 
 def _compare(tflm: np.ndarray, litert: np.ndarray) -> tuple[float, float, bool]:
@@ -324,7 +318,7 @@ def inspect(model_bytes: bytes, sample: np.ndarray | None = None) -> ModelReport
     """Measure a .tflite model for deployment with TensorFlow Lite Micro.
 
     `arena_bytes` is the smallest tensor arena (within 16 bytes) with which TFLM actually runs the
-    model, found by trying arenas in child processes (a few seconds). With `sample` (one input or a
+    model, found by trying arenas in child processes (about a second). With `sample` (one input or a
     batch; float samples are quantized with the input's scale and zero point for int8 models), TFLM
     and LiteRT are both run on it and compared: they agree if no output differs by more than one
     quantization step and every argmax matches.

@@ -1,0 +1,175 @@
+"""An Arduino sketch folder that runs a .tflite model with TensorFlow Lite Micro.
+
+The sketch uses TFLite Micro's C++ API as shipped by its Arduino port (library header
+`TensorFlowLite.h`): `tflite::GetModel`, a `tflite::MicroMutableOpResolver<N>` holding exactly the
+model's ops, `tflite::MicroInterpreter` and `AllocateTensors()`. Write every returned file into one
+folder named like the .ino file, open it in the Arduino IDE, fill in your input and build.
+"""
+from __future__ import annotations
+
+import math
+
+from course.deploy.c_export import c_array, check_identifier
+from course.deploy.report import ModelReport, inspect, model_ops
+
+# Builtin op → MicroMutableOpResolver method (without "Add"). Ops missing here have no resolver method.
+RESOLVER_METHODS = {
+    "ABS": "Abs", "ADD": "Add", "ADD_N": "AddN", "ARG_MAX": "ArgMax", "ARG_MIN": "ArgMin",
+    "AVERAGE_POOL_2D": "AveragePool2D", "BATCH_MATMUL": "BatchMatMul",
+    "BATCH_TO_SPACE_ND": "BatchToSpaceNd", "CAST": "Cast", "CEIL": "Ceil",
+    "CONCATENATION": "Concatenation", "CONV_2D": "Conv2D", "COS": "Cos", "CUMSUM": "CumSum",
+    "DEPTH_TO_SPACE": "DepthToSpace", "DEPTHWISE_CONV_2D": "DepthwiseConv2D",
+    "DEQUANTIZE": "Dequantize", "ELU": "Elu", "EQUAL": "Equal", "EXP": "Exp",
+    "EXPAND_DIMS": "ExpandDims", "FILL": "Fill", "FLOOR": "Floor", "FLOOR_DIV": "FloorDiv",
+    "FLOOR_MOD": "FloorMod", "FULLY_CONNECTED": "FullyConnected", "GATHER": "Gather",
+    "GATHER_ND": "GatherNd", "GREATER": "Greater", "GREATER_EQUAL": "GreaterEqual",
+    "HARD_SWISH": "HardSwish", "L2_NORMALIZATION": "L2Normalization", "L2_POOL_2D": "L2Pool2D",
+    "LEAKY_RELU": "LeakyRelu", "LESS": "Less", "LESS_EQUAL": "LessEqual", "LOG": "Log",
+    "LOG_SOFTMAX": "LogSoftmax", "LOGICAL_AND": "LogicalAnd", "LOGICAL_NOT": "LogicalNot",
+    "LOGICAL_OR": "LogicalOr", "LOGISTIC": "Logistic", "MAX_POOL_2D": "MaxPool2D",
+    "MAXIMUM": "Maximum", "MEAN": "Mean", "MINIMUM": "Minimum", "MIRROR_PAD": "MirrorPad",
+    "MUL": "Mul", "NEG": "Neg", "NOT_EQUAL": "NotEqual", "PACK": "Pack", "PAD": "Pad",
+    "PADV2": "PadV2", "PRELU": "Prelu", "QUANTIZE": "Quantize", "REDUCE_MAX": "ReduceMax",
+    "RELU": "Relu", "RELU6": "Relu6", "RESHAPE": "Reshape", "RESIZE_BILINEAR": "ResizeBilinear",
+    "RESIZE_NEAREST_NEIGHBOR": "ResizeNearestNeighbor", "ROUND": "Round", "RSQRT": "Rsqrt",
+    "SELECT_V2": "SelectV2", "SHAPE": "Shape", "SIN": "Sin", "SLICE": "Slice",
+    "SOFTMAX": "Softmax", "SPACE_TO_BATCH_ND": "SpaceToBatchNd", "SPACE_TO_DEPTH": "SpaceToDepth",
+    "SPLIT": "Split", "SPLIT_V": "SplitV", "SQRT": "Sqrt", "SQUARE": "Square",
+    "SQUARED_DIFFERENCE": "SquaredDifference", "SQUEEZE": "Squeeze",
+    "STRIDED_SLICE": "StridedSlice", "SUB": "Sub", "SUM": "Sum", "SVDF": "Svdf", "TANH": "Tanh",
+    "TRANSPOSE": "Transpose", "TRANSPOSE_CONV": "TransposeConv",
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": "UnidirectionalSequenceLSTM", "UNPACK": "Unpack",
+    "ZEROS_LIKE": "ZerosLike",
+}
+# The generated arena: the arena measured on the host plus this margin (optimized kernels such as
+# CMSIS-NN may need scratch buffers that the host's reference kernels do not), rounded up to 16.
+ARENA_MARGIN_BYTES = 1024
+ARENA_MARGIN_FRACTION = 0.25
+
+
+def resolver_calls(ops: list[str]) -> list[str]:
+    """The `Add...()` method names for the distinct ops, in first-use order."""
+    unknown = sorted({op for op in ops if op not in RESOLVER_METHODS})
+    if unknown:
+        raise ValueError(f"TFLite Micro's MicroMutableOpResolver has no method for {', '.join(unknown)}")
+    return ["Add" + RESOLVER_METHODS[op] for op in dict.fromkeys(ops)]
+
+
+def sketch_arena_bytes(arena_bytes: int) -> int:
+    """Arena size for the sketch: measured + max(1 KiB, 25 %), rounded up to a multiple of 16."""
+    size = arena_bytes + max(ARENA_MARGIN_BYTES, int(arena_bytes * ARENA_MARGIN_FRACTION))
+    return -(-size // 16) * 16
+
+
+def _ino(name: str, report: ModelReport) -> str:
+    if {report.input_dtype, report.output_dtype} - {"int8", "float32"}:
+        raise ValueError("the sketch template handles int8 and float32 inputs and outputs")
+    calls = resolver_calls(report.ops)
+    elements = math.prod(report.input_shape)
+    resolver = "\n".join(f"  resolver.{call}();" for call in calls)
+    if report.input_dtype == "int8":
+        set_input = (
+            f"  // Quantize: q = round(x / {report.input_scale:.9g}) + ({report.input_zero_point}),\n"
+            "  // clamped to [-128, 127].\n"
+            "  for (int i = 0; i < kInputElements; ++i) {\n"
+            "    const float x = features[i];\n"
+            "    int q = (int)lroundf(x / kInputScale) + kInputZeroPoint;\n"
+            "    input->data.int8[i] = (int8_t)(q < -128 ? -128 : (q > 127 ? 127 : q));\n"
+            "  }\n"
+        )
+    else:
+        set_input = "  for (int i = 0; i < kInputElements; ++i) input->data.f[i] = features[i];\n"
+    if report.output_dtype == "int8":
+        read_output = (
+            "  // Dequantize: y = (q - zero_point) * scale.\n"
+            "  const float y = (output->data.int8[0] - kOutputZeroPoint) * kOutputScale;\n"
+        )
+    else:
+        read_output = "  const float y = output->data.f[0];\n"
+    return f"""// Runs {name} with TensorFlow Lite Micro. Generated by course.deploy.arduino_sketch.
+// Model: {report.flash_bytes} bytes in flash; ops: {', '.join(report.ops)}.
+// Needs the TensorFlow Lite Micro Arduino library (header TensorFlowLite.h).
+#include <TensorFlowLite.h>
+#include <math.h>
+
+#include "tensorflow/lite/micro/micro_interpreter.h"
+#include "tensorflow/lite/micro/micro_mutable_op_resolver.h"
+#include "tensorflow/lite/micro/system_setup.h"
+#include "tensorflow/lite/schema/schema_generated.h"
+
+#include "{name}.h"
+
+namespace {{
+// The arena measured on the host was {report.arena_bytes} bytes; this adds a margin for optimized
+// kernels. After AllocateTensors(), arena_used_bytes() (printed in setup) tells the real need.
+constexpr int kTensorArenaSize = {sketch_arena_bytes(report.arena_bytes)};
+alignas(16) uint8_t tensor_arena[kTensorArenaSize];
+
+constexpr int kInputElements = {elements};  // input shape {report.input_shape}, {report.input_dtype}
+constexpr float kInputScale = {report.input_scale:.9g}f;
+constexpr int kInputZeroPoint = {report.input_zero_point};
+constexpr float kOutputScale = {report.output_scale:.9g}f;  // output shape {report.output_shape}, {report.output_dtype}
+constexpr int kOutputZeroPoint = {report.output_zero_point};
+
+const tflite::Model* model = nullptr;
+tflite::MicroInterpreter* interpreter = nullptr;
+TfLiteTensor* input = nullptr;
+TfLiteTensor* output = nullptr;
+float features[kInputElements];  // fill these with real (float) inputs in loop()
+}}  // namespace
+
+void setup() {{
+  Serial.begin(115200);
+  tflite::InitializeTarget();
+
+  model = tflite::GetModel({name});
+  if (model->version() != TFLITE_SCHEMA_VERSION) {{
+    Serial.println("Model schema version does not match the library.");
+    while (true) {{}}
+  }}
+
+  // Only the kernels this model uses ({len(calls)} distinct op types): less code in flash.
+  static tflite::MicroMutableOpResolver<{len(calls)}> resolver;
+{resolver}
+
+  static tflite::MicroInterpreter static_interpreter(model, resolver, tensor_arena, kTensorArenaSize);
+  interpreter = &static_interpreter;
+  if (interpreter->AllocateTensors() != kTfLiteOk) {{
+    Serial.println("AllocateTensors() failed: increase kTensorArenaSize.");
+    while (true) {{}}
+  }}
+  input = interpreter->input(0);
+  output = interpreter->output(0);
+  Serial.print("Arena used: ");
+  Serial.println((unsigned long)interpreter->arena_used_bytes());
+}}
+
+void loop() {{
+  // TODO: put your input (floats, preprocessed as in training) into features[].
+{set_input}
+  if (interpreter->Invoke() != kTfLiteOk) {{
+    Serial.println("Invoke() failed.");
+    return;
+  }}
+{read_output}  Serial.println(y);
+  delay(1000);
+}}
+"""
+
+
+def arduino_sketch(model_bytes: bytes, name: str = "g_model", report: ModelReport | None = None,
+                   sketch_name: str = "tinyml_model") -> dict[str, str]:
+    """Files (name → text) of an Arduino sketch folder `sketch_name` running the model.
+
+    `<sketch_name>.ino` plus `<name>.h`/`<name>.cpp` from c_array. `report` (from inspect) supplies
+    ops, quantization and the arena size; it is computed if not given. The .ino quantizes float
+    inputs with the input's scale and zero point and prints the first output, dequantized.
+    """
+    check_identifier(sketch_name)
+    report = inspect(model_bytes) if report is None else report
+    if report.flash_bytes != len(model_bytes) or report.ops != model_ops(model_bytes):
+        raise ValueError("the report does not describe these model bytes")
+    if report.arena_bytes is None:
+        raise ValueError(f"TFLite Micro cannot run this model: {report.tflm_error}")
+    header, source = c_array(model_bytes, name)
+    return {f"{sketch_name}.ino": _ino(name, report), f"{name}.h": header, f"{name}.cpp": source}
