@@ -5,11 +5,14 @@ Each function returns a `Dataset` (x, y, classes, per-example meta); `card(name)
 from course.data.dataset import Dataset, card
 from course.data.digits import digits
 from course.data.gestures import gestures
+from course.data.images import images
 from course.data.keywords import keywords
-from course.data.speech_commands import load_speech_commands
 from course.data.sine import sine
+from course.data.speech_commands import load_speech_commands
 from course.data.splits import group_split, holdout_split
 from course.data.vibration import vibration, vibration_timeline
 
-__all__ = ["Dataset", "card", "digits", "gestures", "group_split", "holdout_split", "keywords", "load_speech_commands", "sine", "vibration",
-           "vibration_timeline"]
+__all__ = [
+    "Dataset", "card", "digits", "gestures", "group_split", "holdout_split", "images", "keywords",
+    "load_speech_commands", "sine", "vibration", "vibration_timeline",
+]
