@@ -13,6 +13,7 @@ memory, which is why generated sketches add a margin.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import signal
 import subprocess
@@ -55,8 +56,9 @@ class ModelReport:
 
     `input_scale`/`input_zero_point` (and the output ones) are 0.0/0 for float tensors, as in TFLite.
     `arena_bytes` is None (and `tflm_error` says why) when TFLite Micro cannot run the model.
-    The comparison fields are None unless `inspect` was given a sample. `max_step_difference` is in
-    quantization steps for integer outputs and an absolute difference for float outputs.
+    The comparison fields are None unless `inspect` was given a sample (then `agrees` is False if
+    TFLM cannot run the model). `max_step_difference` is in quantization steps for integer outputs
+    and an absolute difference for float outputs.
     """
 
     flash_bytes: int
@@ -197,7 +199,8 @@ def _as_batch(x: np.ndarray, tensor: _Tensor) -> np.ndarray:
 def _child(args: list[str]) -> subprocess.CompletedProcess:
     """Run tflm_child.py with `args` in a fresh Python process, capturing its output."""
     try:
-        return subprocess.run([sys.executable, str(CHILD_SCRIPT), *args], capture_output=True, timeout=CHILD_TIMEOUT_S)
+        return subprocess.run([sys.executable, str(CHILD_SCRIPT), *args], capture_output=True,
+                              timeout=CHILD_TIMEOUT_S, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
     except subprocess.TimeoutExpired as e:
         raise TFLMError(f"TFLite Micro did not finish within {CHILD_TIMEOUT_S} s") from e
 
