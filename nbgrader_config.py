@@ -24,9 +24,11 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # so deleting or editing a test cannot change a grade. Keep that explicit here.
 c.Autograde.exclude_overwriting = {}
 
-# Feedback returned to students never shows hidden tests.
+# Feedback returned to students never shows hidden tests: neither their code (ClearHiddenTests)
+# nor the traceback lines quoting it when they failed (course.feedback.HideHiddenTestTracebacks).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "course.feedback.HideHiddenTestTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "nbgrader.preprocessors.CSSHTMLHeaderPreprocessor",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -19,7 +19,29 @@ class WrongAnswer:
     lost: tuple[str, ...]
 
 
-PARTIAL_ANSWERS: dict[str, WrongAnswer] = {}
+PARTIAL_ANSWERS: dict[str, WrongAnswer] = {
+    # Battery life returned in hours instead of days: the values test fails, the input checks still pass.
+    "0x00-welcome": WrongAnswer(
+        solution_cell="task3_solution",
+        source="""def average_current_ma(active_ma, sleep_ma, duty_cycle):
+    if not 0.0 <= duty_cycle <= 1.0:
+        raise ValueError("duty_cycle must be between 0 and 1")
+    if active_ma < 0 or sleep_ma < 0:
+        raise ValueError("currents must not be negative")
+    return duty_cycle * active_ma + (1.0 - duty_cycle) * sleep_ma
+
+
+def battery_life_days(capacity_mah, active_ma, sleep_ma, duty_cycle):
+    if capacity_mah <= 0:
+        raise ValueError("capacity_mah must be positive")
+    average = average_current_ma(active_ma, sleep_ma, duty_cycle)
+    if average <= 0:
+        raise ValueError("the average current is zero")
+    return capacity_mah / average
+""",
+        lost=("task3_values_tests",),
+    ),
+}
 
 
 def wrong_answer_submission(solution: nbformat.NotebookNode, answer: WrongAnswer) -> nbformat.NotebookNode:

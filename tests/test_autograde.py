@@ -1,5 +1,6 @@
 """The autograde round trip in a temporary copy of the course: full, zero and partial marks."""
 import csv
+import html
 import io
 import re
 
@@ -44,25 +45,28 @@ def test_a_plausible_wrong_answer_gets_partial_credit(assignment, graded_course)
 
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
-WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{5,}")
+TAG = re.compile(r"<[^>]+>")
 
 
-def _hidden_only_words(assignment: str) -> set[str]:
-    """Identifiers that occur in the hidden tests of `assignment` and nowhere else in its notebook."""
+def _hidden_only_lines(assignment: str) -> set[str]:
+    """Code lines (15+ characters) of the hidden tests of `assignment` found nowhere else in its notebook."""
     source = "\n".join(c.source for c in nbformat.read(ROOT / "source" / assignment / notebook_name(assignment), 4).cells)
-    hidden = "\n".join(HIDDEN.findall(source))
-    return set(WORD.findall(hidden)) - set(WORD.findall(HIDDEN.sub("", source)))
+    visible = HIDDEN.sub("", source)
+    hidden = {line.strip() for block in HIDDEN.findall(source) for line in block.splitlines()}
+    return {line for line in hidden if len(line) >= 15 and line not in visible}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_feedback_is_generated_and_never_shows_hidden_tests(assignment, graded_course):
     html_name = notebook_name(assignment).replace(".ipynb", ".html")
-    secret_words = _hidden_only_words(assignment)
+    secret_lines = _hidden_only_lines(assignment)
+    assert secret_lines, "the hidden tests should hold code of their own"
     for student in ("solution", "untouched", "partial"):
-        html = (graded_course.root / "feedback" / student / assignment / html_name).read_text()
-        assert "HIDDEN TESTS" not in html
-        assert not {w for w in secret_words if w in html}, f"hidden-test code leaks into {student}'s feedback"
-        assert "Score" in html
+        page = (graded_course.root / "feedback" / student / assignment / html_name).read_text()
+        text = html.unescape(TAG.sub("", page))
+        assert "HIDDEN TESTS" not in text
+        assert not [line for line in secret_lines if line in text], f"hidden-test code leaks into {student}'s feedback"
+        assert "Score" in text
 
 
 def test_grades_export_to_csv_with_every_submission(graded_course):

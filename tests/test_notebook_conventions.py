@@ -56,8 +56,10 @@ def test_title_badge_and_colab_setup_cell(path):
 
 @pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)
 def test_lecture_has_objectives_summary_and_next_steps(path):
-    headings = _headings(_read(path))
-    for wanted in ("learning objectives", "summary", "what's next", "going further"):
+    notebook = _read(path)
+    assert "learning objectives" in notebook.cells[0].source.lower(), "state the learning objectives at the top"
+    headings = _headings(notebook)
+    for wanted in ("summary", "what's next", "going further"):
         assert any(h.startswith(wanted) for h in headings), f"{path.name} has no '{wanted}' section"
 
 
