@@ -92,10 +92,10 @@ def test_mfcc_is_orthonormal_dct_of_log_mels():
 
 def test_thousand_clips_take_a_few_seconds():
     clips = (RNG.standard_normal((1000, 16000)) * 2000).astype(np.int16)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: robust to other jobs sharing the cores
     out = features.log_mel_spectrogram(clips)
     assert out.shape == (1000, 49, 40)
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
 
 
 def test_sliding_windows():
