@@ -14,8 +14,11 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 
 .PHONY: lab test release benchmark lock clean
 
+# Extra JupyterLab options, e.g. `make lab LAB_ARGS="--no-browser --port=8890"`. As root (containers,
+# some lab machines) JupyterLab refuses to start without --allow-root, so it is added for root only.
+LAB_ARGS ?=
 lab: $(STAMP)
-	jupyter lab --ServerApp.root_dir=$(CURDIR)
+	jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: $(STAMP)
 	python -m pytest
