@@ -1,0 +1,91 @@
+"""course.optimize: quiet(), timing per inference, magnitude pruning and compressed sizes."""
+import logging
+import os
+import sys
+import time
+import warnings
+
+import course  # noqa: F401  (quiet TensorFlow before it is imported)
+
+import keras
+import numpy as np
+import pytest
+
+from course.optimize import compressed_bytes, kernel_sparsity, ms_per_inference, prune_by_magnitude, quiet
+
+
+def test_quiet_silences_python_and_file_descriptor_output(capfd):
+    with quiet():
+        print("python stdout")
+        print("python stderr", file=sys.stderr)
+        os.write(1, b"C-level stdout\n")
+        os.write(2, b"C-level stderr\n")
+        warnings.warn("a warning")
+        logging.getLogger("tensorflow").warning("a TensorFlow log line")
+    print("after")
+    os.write(2, b"stderr after\n")
+    out, err = capfd.readouterr()
+    assert out == "after\n"
+    assert err == "stderr after\n"
+
+
+def test_quiet_lets_exceptions_through_and_restores_everything(capfd):
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    with pytest.raises(ValueError, match="boom"):
+        with quiet():
+            raise ValueError("boom")
+    assert logger.level == level
+    os.write(2, b"visible\n")
+    assert capfd.readouterr().err == "visible\n"
+
+
+def test_ms_per_inference_cancels_the_fixed_cost():
+    def run(_model, batch):
+        time.sleep(0.05 + 0.01 * len(batch))  # 50 ms start-up, then 10 ms per input
+
+    ms = ms_per_inference(run, b"", np.zeros((11, 3)))
+    assert 8 <= ms <= 14
+    with pytest.raises(ValueError):
+        ms_per_inference(run, b"", np.zeros((1, 3)))
+
+
+def _model():
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((6, 6, 1), batch_size=1)
+    x = keras.layers.Conv2D(4, 3, activation="relu")(inputs)
+    x = keras.layers.DepthwiseConv2D(3, activation="relu")(x)
+    x = keras.layers.Flatten()(x)
+    return keras.Model(inputs, keras.layers.Dense(3)(x))
+
+
+def test_prune_by_magnitude_zeroes_the_smallest_kernel_weights_only():
+    model = _model()
+    model.set_weights([w + 0.5 if w.ndim == 1 else w for w in model.get_weights()])  # nonzero biases
+    pruned = prune_by_magnitude(model, 0.5)
+    assert kernel_sparsity(model) == 0.0
+    assert kernel_sparsity(pruned) == pytest.approx(0.5, abs=0.03)
+    for before, after in zip(model.get_weights(), pruned.get_weights()):
+        if before.ndim == 1:
+            np.testing.assert_array_equal(before, after)  # biases untouched
+            continue
+        kept = after != 0
+        np.testing.assert_array_equal(after[kept], before[kept])  # survivors unchanged
+        assert np.abs(before[~kept]).max() <= np.abs(before[kept]).min()  # the smallest went
+    np.testing.assert_array_equal(model.get_weights()[0], _model().get_weights()[0])  # original intact
+
+
+def test_prune_by_magnitude_extremes_and_range():
+    model = _model()
+    x = np.random.default_rng(0).normal(size=(4, 6, 6, 1)).astype(np.float32)
+    np.testing.assert_allclose(prune_by_magnitude(model, 0.0).predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    assert kernel_sparsity(prune_by_magnitude(model, 1.0)) == 1.0
+    with pytest.raises(ValueError):
+        prune_by_magnitude(model, 1.5)
+
+
+def test_compressed_bytes_sees_zeros_but_not_noise():
+    noise = np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8).tobytes()
+    sparse = np.where(np.arange(4000) % 10 == 0, np.frombuffer(noise, np.uint8), 0).astype(np.uint8).tobytes()
+    assert compressed_bytes(noise) > 3900
+    assert compressed_bytes(sparse) < 1000
