@@ -35,7 +35,7 @@ release: $(STAMP)
 
 # Time every notebook and record the results in benchmarks/RESULTS.md.
 benchmark: $(STAMP)
-	python benchmarks/run_notebooks.py
+	python benchmarks/run.py
 
 # Maintainers: after changing a pin in requirements.in, expand it into requirements.txt.
 lock:

@@ -1,4 +1,3 @@
-import time
 
 import numpy as np
 import pytest
@@ -90,12 +89,13 @@ def test_mfcc_is_orthonormal_dct_of_log_mels():
     np.testing.assert_allclose(coeffs[..., 0], log_mels.sum(axis=-1) / np.sqrt(40), rtol=1e-4)
 
 
-def test_thousand_clips_take_a_few_seconds():
-    clips = (RNG.standard_normal((1000, 16000)) * 2000).astype(np.int16)
-    start = time.process_time()  # CPU time: robust to other jobs sharing the cores
-    out = features.log_mel_spectrogram(clips)
-    assert out.shape == (1000, 49, 40)
-    assert time.process_time() - start < 5
+def test_a_batch_of_clips_matches_clip_by_clip():
+    # the speed of the batch path is measured in benchmarks/, its correctness here
+    clips = (RNG.standard_normal((5, 16000)) * 2000).astype(np.int16)
+    batch = features.log_mel_spectrogram(clips)
+    assert batch.shape == (5, 49, 40)
+    for clip, expected in zip(clips, batch):
+        np.testing.assert_allclose(features.log_mel_spectrogram(clip), expected, rtol=1e-5, atol=1e-5)
 
 
 def test_sliding_windows():
