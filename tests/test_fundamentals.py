@@ -1,0 +1,72 @@
+"""Week 0x01 helpers: polynomial capacity curves, the overfitting explorer, activation memory."""
+import numpy as np
+import pytest
+
+from course import fundamentals as f
+
+
+@pytest.fixture(scope="module")
+def curves():
+    return f.capacity_curves(sizes=(10, 40, 160), degrees=tuple(range(12)))
+
+
+def test_polynomial_fit_recovers_a_polynomial_exactly():
+    x = np.linspace(0.5, 6.0, 9)
+    y = 0.3 * x**3 - 2 * x + 1
+    coefficients = f.fit_polynomial(x, y, 3)
+    assert np.allclose(f.predict_polynomial(coefficients, np.array([1.0, 2.5, 5.5])),
+                       0.3 * np.array([1.0, 2.5, 5.5]) ** 3 - 2 * np.array([1.0, 2.5, 5.5]) + 1)
+
+
+def test_more_coefficients_than_points_interpolates_without_warning():
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, -1.0])
+    with np.errstate(all="raise"):
+        coefficients = f.fit_polynomial(x, y, 8)
+    assert np.allclose(f.predict_polynomial(coefficients, x), y)
+
+
+def test_training_error_never_grows_with_degree_and_validation_error_turns_up(curves):
+    for row, size in enumerate(curves.sizes):
+        # nested least-squares models: a higher degree can only fit the training set as well or better
+        assert np.all(np.diff(curves.train_mse[row]) <= 1e-9), size
+    small = curves.sizes.index(10)
+    assert curves.val_mse[small, -1] > 5 * curves.val_mse[small].min(), "10 points, degree 11: overfits"
+    assert curves.val_mse[small, 0] > 2 * curves.val_mse[small].min(), "degree 0 underfits"
+    # more data: the most flexible model generalises far better
+    assert curves.val_mse[curves.sizes.index(160), -1] < curves.val_mse[small, -1] / 10
+
+
+def test_curves_are_deterministic_and_shaped(curves):
+    again = f.capacity_curves(sizes=(10, 40, 160), degrees=tuple(range(12)))
+    assert np.array_equal(curves.val_mse, again.val_mse)
+    assert curves.curves.shape == (3, 12, len(curves.grid))
+    assert len(curves.x_val) == 200 and len(curves.x_train) == 160
+
+
+def test_verdicts(curves):
+    best = curves.best_degree(10)
+    assert f.verdict(curves, 10, best) == "good fit"
+    assert f.verdict(curves, 10, 0) == "underfitting"
+    assert f.verdict(curves, 10, 11) == "overfitting"
+
+
+def test_explorer_redraws_when_a_slider_moves(curves):
+    explorer = f.OverfittingExplorer(curves, degree=1, size=10)
+    summary, image = explorer.summary.value, explorer.image.value
+    assert "underfitting" in summary and image[:4] == b"\x89PNG"
+    explorer.degree.value = 11
+    assert "overfitting" in explorer.summary.value and explorer.image.value != image
+    explorer.size.value = 160
+    assert np.allclose(explorer.points.get_xdata(), curves.x_train)
+
+
+def test_activation_bytes_counts_the_largest_layer():
+    import keras
+
+    inputs = keras.Input((8, 8, 1), batch_size=1)
+    x = keras.layers.Conv2D(4, 3, padding="same")(inputs)    # 64 in + 256 out = 320 values
+    x = keras.layers.Flatten()(x)                            # 256 + 256 = 512 values: the largest
+    outputs = keras.layers.Dense(10)(x)                      # 256 + 10
+    model = keras.Model(inputs, outputs)
+    assert f.activation_bytes(model) == 512
+    assert f.activation_bytes(model, bytes_per_value=4) == 2048
