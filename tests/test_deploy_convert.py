@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+from ai_edge_litert.interpreter import Interpreter
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 import deploy_models as dm
@@ -20,7 +21,7 @@ def test_int8_model_is_full_integer():
     types = _tensor_types(model_bytes)
     assert schema.TensorType.FLOAT32 not in types
     assert schema.TensorType.INT8 in types
-    interpreter = tf.lite.Interpreter(model_content=model_bytes)
+    interpreter = Interpreter(model_content=model_bytes)
     assert interpreter.get_input_details()[0]["dtype"] == np.int8
     assert interpreter.get_output_details()[0]["dtype"] == np.int8
 
@@ -81,7 +82,7 @@ def test_int8_models_stay_close_to_keras():
     assert int8_accuracy >= keras_accuracy - 0.03
 
     xs = np.linspace(0, 2 * np.pi, 50, dtype=np.float32).reshape(-1, 1)
-    interpreter = tf.lite.Interpreter(model_content=dm.sine_int8())
+    interpreter = Interpreter(model_content=dm.sine_int8())
     scale, zero_point = interpreter.get_output_details()[0]["quantization"]
     y_int8 = (litert_predict(dm.sine_int8(), xs).astype(np.float32) - zero_point) * scale
     y_keras = dm.sine_mlp().predict(xs, batch_size=50, verbose=0)
