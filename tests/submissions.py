@@ -41,6 +41,17 @@ def battery_life_days(capacity_mah, active_ma, sleep_ma, duty_cycle):
 """,
         lost=("task3_values_tests",),
     ),
+    # Split example by example, ignoring the groups: a correct, reproducible split of the right size,
+    # but augmented copies of one image land on both sides (leakage).
+    "0x01-fundamentals": WrongAnswer(
+        solution_cell="task3_solution",
+        source="""def group_split_indices(groups, val_fraction=0.2, seed=0):
+    order = np.random.default_rng(seed).permutation(len(groups))
+    n_val = int(round(val_fraction * len(groups)))
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+""",
+        lost=("task3_leakage_tests",),
+    ),
 }
 
 
