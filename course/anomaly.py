@@ -1,0 +1,111 @@
+"""Week 0x04: anomaly detection for predictive maintenance — learn "normal", flag what is not.
+
+The recipe, used by the lecture and the assignment:
+
+1. features: `vibration_features` (log band energies of each axis, `course.features.spectrum_features`);
+2. scaling: `fit_scaler` on normal training windows, `scale` everything with it;
+3. model: `train_autoencoder` — `course.models.dense_autoencoder` trained on **normal data only**;
+4. score: `anomaly_scores` (float Keras model) or `int8_anomaly_scores` (the int8 .tflite model on
+   TensorFlow Lite Micro) — the reconstruction error of each window, high = unusual;
+5. decide: `threshold_for_false_alarm_rate` picks the threshold from normal scores; a window is an
+   anomaly when ``score >= threshold`` (as in `course.plots.plot_roc` and `course.widgets`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from course.features import spectrum_features
+
+N_BANDS = 32  # bands per axis: 50 Hz wide at the vibration data's 3.2 kHz sample rate
+SCALE_FLOOR = 1e-3  # smallest standard deviation used when scaling (a constant feature stays finite)
+
+
+def vibration_features(windows: np.ndarray, sample_rate: float, n_bands: int = N_BANDS) -> np.ndarray:
+    """Log band energies of each axis: (n, length, axes) → (n, axes * n_bands), float32."""
+    return spectrum_features(windows, sample_rate, n_bands=n_bands)
+
+
+def fit_scaler(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature (mean, standard deviation) of the training features, std at least SCALE_FLOOR."""
+    features = np.asarray(features, dtype=np.float64)
+    return features.mean(axis=0).astype(np.float32), np.maximum(features.std(axis=0), SCALE_FLOOR).astype(np.float32)
+
+
+def scale(features: np.ndarray, scaler: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """``(features - mean) / std`` with the scaler from `fit_scaler`, float32."""
+    mean, std = scaler
+    return ((np.asarray(features, dtype=np.float32) - mean) / std).astype(np.float32)
+
+
+def train_autoencoder(features: np.ndarray, epochs: int = 10, passes_per_epoch: int = 4, batch_size: int = 32,
+                      learning_rate: float = 3e-3, bottleneck: int = 8, hidden: int = 32, seed: int = 0):
+    """A `course.models.dense_autoencoder` trained to reproduce `features` (scaled, normal windows only).
+
+    Keras pays a fixed cost for every epoch, so each epoch here shows the (shuffled) data
+    `passes_per_epoch` times: the same number of gradient steps for less waiting. Seeded (CPU training
+    is still not bit-exact run to run). Returns (model, history dict with one "loss" per epoch).
+    """
+    from course.models import dense_autoencoder
+    from course.seeding import seed_everything
+
+    features = np.asarray(features, dtype=np.float32)
+    seed_everything(seed)
+    model = dense_autoencoder(features.shape[1], bottleneck=bottleneck, hidden=hidden, learning_rate=learning_rate)
+    repeated = np.tile(features, (passes_per_epoch, 1))
+    history = model.fit(repeated, repeated, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
+    return model, {"loss": [float(v) for v in history.history["loss"]]}
+
+
+def reconstruction_errors(features: np.ndarray, reconstructions: np.ndarray) -> np.ndarray:
+    """Mean squared difference per row between features and their reconstructions, float64."""
+    features, reconstructions = np.asarray(features, np.float64), np.asarray(reconstructions, np.float64)
+    if features.shape != reconstructions.shape:
+        raise ValueError(f"shapes differ: {features.shape} vs {reconstructions.shape}")
+    return np.mean((features - reconstructions) ** 2, axis=tuple(range(1, features.ndim)))
+
+
+def anomaly_scores(model, features: np.ndarray) -> np.ndarray:
+    """Reconstruction error of each row of (scaled) `features` by the Keras autoencoder `model`."""
+    features = np.asarray(features, dtype=np.float32)
+    # A direct call, not model.predict: predict traces a new graph for every new batch size and
+    # TensorFlow warns on stderr about it (which would zero an nbgrader test cell).
+    return reconstruction_errors(features, np.asarray(model(features, training=False)))
+
+
+def int8_anomaly_scores(model_bytes: bytes, features: np.ndarray, runtime: str = "tflm") -> np.ndarray:
+    """Reconstruction errors computed by the int8 .tflite autoencoder, as a microcontroller would.
+
+    `features` (scaled floats) are quantized with the model's input scale and zero point, the model
+    runs on TensorFlow Lite Micro (`runtime="tflm"`, in a child process) or on LiteRT (`"litert"`),
+    and its int8 outputs are dequantized (output scale and zero point) before they are compared
+    with the float features.
+    """
+    from ai_edge_litert.interpreter import Interpreter
+
+    from course.deploy import litert_predict, tflm_predict
+
+    if runtime not in ("tflm", "litert"):
+        raise ValueError(f"runtime must be 'tflm' or 'litert', got {runtime!r}")
+    features = np.asarray(features, dtype=np.float32)
+    raw = (tflm_predict if runtime == "tflm" else litert_predict)(model_bytes, features)
+    out_scale, out_zero = Interpreter(model_content=bytes(model_bytes)).get_output_details()[0]["quantization"]
+    if out_scale == 0:
+        raise ValueError("the model's output is not quantized: use anomaly_scores for float models")
+    return reconstruction_errors(features, out_scale * (raw.astype(np.float64) - out_zero))
+
+
+def threshold_for_false_alarm_rate(normal_scores: np.ndarray, rate: float) -> float:
+    """The smallest threshold whose false-alarm rate on `normal_scores` is at most `rate`.
+
+    A score is flagged when ``score >= threshold``. The threshold is one of the scores (so that as
+    many anomalies as possible are caught), or just above the largest score when `rate` allows no
+    false alarm at all (e.g. ``rate=0``). Ties move the threshold up: equal scores are flagged together.
+    """
+    scores = np.sort(np.asarray(normal_scores, dtype=np.float64).ravel())
+    if scores.size == 0:
+        raise ValueError("need at least one normal score")
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"rate must be between 0 and 1, got {rate}")
+    candidates = np.append(np.unique(scores), np.nextafter(scores[-1], np.inf))
+    flagged = scores.size - np.searchsorted(scores, candidates, side="left")
+    return float(candidates[np.argmax(flagged <= rate * scores.size + 1e-9)])
