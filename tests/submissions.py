@@ -65,6 +65,15 @@ with quiet():
 """,
         lost=("task3_budget_tests",),
     ),
+    # The threshold taken as the (1 - rate) quantile of the normal scores: interpolated values and ties
+    # break the false-alarm rule and invalid rates are not rejected; every other task keeps its points.
+    "0x04-mlops": WrongAnswer(
+        solution_cell="task2_solution",
+        source="""def threshold_for_false_alarm_rate(normal_scores, rate):
+    return float(np.quantile(np.asarray(normal_scores, dtype=float), 1 - rate))
+""",
+        lost=("task2_tests",),
+    ),
 }
 
 
