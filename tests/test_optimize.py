@@ -11,7 +11,8 @@ import keras
 import numpy as np
 import pytest
 
-from course.optimize import compressed_bytes, kernel_sparsity, ms_per_inference, prune_by_magnitude, quiet
+from course.optimize import (compressed_bytes, kernel_sparsity, ms_per_inference, prune_by_magnitude, quiet,
+                             unit_variance_init)
 
 
 def test_quiet_silences_python_and_file_descriptor_output(capfd):
@@ -89,3 +90,15 @@ def test_compressed_bytes_sees_zeros_but_not_noise():
     sparse = np.where(np.arange(4000) % 10 == 0, np.frombuffer(noise, np.uint8), 0).astype(np.uint8).tobytes()
     assert compressed_bytes(noise) > 3900
     assert compressed_bytes(sparse) < 1000
+
+
+def test_unit_variance_init_gives_hidden_layers_unit_std_and_keeps_the_last_layer():
+    model = _model()
+    x = np.random.default_rng(1).normal(0, 5, size=(32, 6, 6, 1)).astype(np.float32)
+    last = [w.copy() for w in model.layers[-1].get_weights()]
+    assert unit_variance_init(model, x) is model
+    for layer in model.layers[1:3]:  # the two convolutions
+        std = np.std(keras.Model(model.inputs, layer.output).predict(x, verbose=0))
+        assert std == pytest.approx(1.0, rel=1e-3)
+    for before, after in zip(last, model.layers[-1].get_weights()):
+        np.testing.assert_array_equal(before, after)
