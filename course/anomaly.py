@@ -86,9 +86,12 @@ def int8_anomaly_scores(model_bytes: bytes, features: np.ndarray, runtime: str =
 
     if runtime not in ("tflm", "litert"):
         raise ValueError(f"runtime must be 'tflm' or 'litert', got {runtime!r}")
+    from course.optimize import quiet
+
     features = np.asarray(features, dtype=np.float32)
     raw = (tflm_predict if runtime == "tflm" else litert_predict)(model_bytes, features)
-    out_scale, out_zero = Interpreter(model_content=bytes(model_bytes)).get_output_details()[0]["quantization"]
+    with quiet():  # LiteRT announces its XNNPACK delegate on stderr
+        out_scale, out_zero = Interpreter(model_content=bytes(model_bytes)).get_output_details()[0]["quantization"]
     if out_scale == 0:
         raise ValueError("the model's output is not quantized: use anomaly_scores for float models")
     return reconstruction_errors(features, out_scale * (raw.astype(np.float64) - out_zero))
@@ -109,3 +112,57 @@ def threshold_for_false_alarm_rate(normal_scores: np.ndarray, rate: float) -> fl
     candidates = np.append(np.unique(scores), np.nextafter(scores[-1], np.inf))
     flagged = scores.size - np.searchsorted(scores, candidates, side="left")
     return float(candidates[np.argmax(flagged <= rate * scores.size + 1e-9)])
+
+
+# ---------------------------------------------------------------- figures
+
+
+def plot_examples(data, n_bands: int = N_BANDS, seconds: float = 0.1):
+    """One window of each class: the x-axis waveform (left, first `seconds`) and the log band
+    energies of all three axes (right). `data` is a `course.data.vibration` Dataset."""
+    import matplotlib.pyplot as plt
+
+    classes = [c for i, c in enumerate(data.classes) if np.any(data.y == i)]
+    fig, axes = plt.subplots(len(classes), 2, figsize=(11, 1.7 * len(classes)), sharex="col", squeeze=False)
+    rate = data.sample_rate
+    n = int(seconds * rate)
+    edges = np.linspace(0, rate / 2, n_bands + 1)
+    centers = (edges[:-1] + edges[1:]) / 2
+    for row, name in enumerate(classes):
+        i = int(np.flatnonzero(data.y == data.classes.index(name))[0])
+        axes[row, 0].plot(np.arange(n) / rate * 1000, data.x[i, :n, 0], linewidth=0.8)
+        axes[row, 0].set_ylabel(f"{name}\n(g)")
+        bands = vibration_features(data.x[i:i + 1], rate, n_bands).reshape(-1, n_bands)
+        for axis, band in zip("xyz", bands):
+            axes[row, 1].plot(centers, band, marker=".", linewidth=0.8, label=axis)
+        axes[row, 1].set_ylabel("log energy")
+    axes[0, 0].set_title("waveform, x axis")
+    axes[0, 1].set_title(f"features: log energy in {n_bands} bands per axis")
+    axes[0, 1].legend(loc="upper right", ncols=3, fontsize="small")
+    axes[-1, 0].set_xlabel("time (ms)")
+    axes[-1, 1].set_xlabel("band centre (Hz)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_score_histograms(scores: np.ndarray, labels: np.ndarray, classes: list[str],
+                          threshold: float | None = None, title: str = "Anomaly scores"):
+    """Histogram of scores per class on a log axis, with the threshold (if given) as a red line."""
+    import matplotlib.pyplot as plt
+
+    scores, labels = np.asarray(scores, np.float64), np.asarray(labels)
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    bins = np.geomspace(max(scores.min(), 1e-6), scores.max(), 40)
+    for i, name in enumerate(classes):
+        if np.any(labels == i):
+            ax.hist(scores[labels == i], bins=bins, histtype="step", linewidth=1.5 if i == 0 else 1.0,
+                    label=f"{name} ({np.sum(labels == i)})")
+    if threshold is not None:
+        ax.axvline(threshold, color="red", linestyle="--", label=f"threshold {threshold:.3g}")
+    ax.set_xscale("log")
+    ax.set_xlabel("anomaly score (reconstruction error, log scale)")
+    ax.set_ylabel("windows")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig

@@ -101,3 +101,29 @@ def update_sizes(old: bytes, new: bytes) -> dict[str, int]:
         "changed": int(np.count_nonzero(a != b)) + abs(len(new) - len(old)),
         "delta": compressed_bytes(xor),
     }
+
+
+def plot_timeline(time: np.ndarray, anomaly_scores: np.ndarray, anomaly_threshold: float,
+                  drift_scores: np.ndarray, drift_threshold: float = DRIFT_THRESHOLD,
+                  fault_start: float | None = None, title: str = "One machine over time"):
+    """Anomaly scores (top, log scale) and drift scores (bottom) against time, with their alarm
+    thresholds (dashed) and the time a fault appeared (grey line)."""
+    import matplotlib.pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5), sharex=True)
+    top.plot(time, anomaly_scores, marker=".", linestyle="none", markersize=4, label="anomaly score")
+    top.axhline(anomaly_threshold, color="red", linestyle="--", label="anomaly threshold")
+    top.set_yscale("log")
+    top.set_ylabel("anomaly score")
+    bottom.plot(time, drift_scores, label="drift score (last windows)")
+    bottom.axhline(drift_threshold, color="red", linestyle="--", label="drift alarm")
+    bottom.set_ylabel("median |z| (training stds)")
+    bottom.set_xlabel("time (fraction of the machine's observed life)")
+    for ax in (top, bottom):
+        if fault_start is not None:
+            ax.axvline(fault_start, color="grey", linewidth=2, alpha=0.5, label="fault appears")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize="small")
+    top.set_title(title)
+    fig.tight_layout()
+    return fig

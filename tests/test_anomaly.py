@@ -86,3 +86,18 @@ def test_threshold_rejects_bad_input():
         anomaly.threshold_for_false_alarm_rate([], 0.1)
     with pytest.raises(ValueError):
         anomaly.threshold_for_false_alarm_rate([1.0, 2.0], 1.5)
+
+
+def test_figures(trained):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data, scaled, model, _, train, test = trained
+    fig = anomaly.plot_examples(data)
+    assert len(fig.axes) == 2 * 3  # normal, bearing, misalignment rows
+    scores = anomaly.anomaly_scores(model, scaled)
+    fig2 = anomaly.plot_score_histograms(scores, data.y, data.classes, threshold=float(np.median(scores)))
+    assert fig2.axes[0].get_xscale() == "log"
+    plt.close("all")

@@ -69,3 +69,16 @@ def test_update_sizes():
     xor = np.frombuffer(old, np.uint8) ^ np.frombuffer(bytes(new), np.uint8)
     assert zlib.compress(xor.tobytes() + b"tail", 9).__len__() == sizes["delta"]
     assert monitoring.update_sizes(old, old)["changed"] == 0
+
+
+def test_plot_timeline():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    time = np.linspace(0, 1, 50)
+    fig = monitoring.plot_timeline(time, np.exp(time), 2.0, np.r_[np.full(9, np.nan), time[9:]], fault_start=0.8)
+    top, bottom = fig.axes
+    assert top.get_yscale() == "log" and len(bottom.lines) == 3  # drift curve, threshold, fault line
+    plt.close(fig)
