@@ -57,12 +57,22 @@ def test_int8_needs_representative_data_of_the_right_shape():
         convert(dm.sine_mlp(), np.zeros((10, 2), np.float32))
 
 
-def test_representative_dataset_is_bounded_and_in_order():
-    samples = np.arange(500, dtype=np.float32).reshape(500, 1)
-    yielded = [batch[0] for batch in _representative_dataset(samples)()]
+def test_representative_dataset_is_bounded_and_spans_the_whole_array():
+    samples = np.arange(500, dtype=np.float32).reshape(500, 1)  # think: examples sorted by class
+    yielded = [float(batch[0][0, 0]) for batch in _representative_dataset(samples)()]
     assert len(yielded) == MAX_REPRESENTATIVE_SAMPLES == 200
-    assert all(s.shape == (1, 1) and s.dtype == np.float32 for s in yielded)
-    assert [float(s[0, 0]) for s in yielded] == list(range(200))
+    assert yielded[0] == 0 and yielded[-1] == 499 and yielded == sorted(set(yielded))
+    assert all(b[0].shape == (1, 1) and b[0].dtype == np.float32 for b in _representative_dataset(samples)())
+    few = [float(b[0][0, 0]) for b in _representative_dataset(samples[:50])()]
+    assert few == list(range(50))
+
+
+def test_conversion_and_litert_print_nothing(capfd):
+    capfd.readouterr()
+    model_bytes = convert(dm.sine_mlp(), dm.sine_data()[0])
+    litert_predict(model_bytes, np.zeros((2, 1), np.float32))
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
 
 
 def test_float_model_matches_keras():

@@ -1,9 +1,5 @@
-"""course.optimize: quiet(), timing per inference, magnitude pruning and compressed sizes."""
-import logging
-import os
-import sys
+"""course.optimize: timing per inference, magnitude pruning and compressed sizes."""
 import time
-import warnings
 
 import course  # noqa: F401  (quiet TensorFlow before it is imported)
 
@@ -11,34 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from course.optimize import (compressed_bytes, kernel_sparsity, ms_per_inference, prune_by_magnitude, quiet,
-                             unit_variance_init)
-
-
-def test_quiet_silences_python_and_file_descriptor_output(capfd):
-    with quiet():
-        print("python stdout")
-        print("python stderr", file=sys.stderr)
-        os.write(1, b"C-level stdout\n")
-        os.write(2, b"C-level stderr\n")
-        warnings.warn("a warning")
-        logging.getLogger("tensorflow").warning("a TensorFlow log line")
-    print("after")
-    os.write(2, b"stderr after\n")
-    out, err = capfd.readouterr()
-    assert out == "after\n"
-    assert err == "stderr after\n"
-
-
-def test_quiet_lets_exceptions_through_and_restores_everything(capfd):
-    logger = logging.getLogger("tensorflow")
-    level = logger.level
-    with pytest.raises(ValueError, match="boom"):
-        with quiet():
-            raise ValueError("boom")
-    assert logger.level == level
-    os.write(2, b"visible\n")
-    assert capfd.readouterr().err == "visible\n"
+from course.optimize import compressed_bytes, kernel_sparsity, ms_per_inference, prune_by_magnitude, unit_variance_init
 
 
 def test_ms_per_inference_cancels_the_fixed_cost():

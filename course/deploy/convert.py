@@ -1,19 +1,25 @@
 """Keras model → .tflite bytes for TensorFlow Lite Micro (full-integer int8 or float32)."""
 from __future__ import annotations
 
-import contextlib
-import io
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from course.quiet import quiet
+
 MAX_REPRESENTATIVE_SAMPLES = 200
 
 
 def _representative_dataset(samples: np.ndarray):
-    """A generator function yielding the first MAX_REPRESENTATIVE_SAMPLES samples, one at a time."""
-    samples = np.asarray(samples, dtype=np.float32)[:MAX_REPRESENTATIVE_SAMPLES]
+    """A generator function yielding at most MAX_REPRESENTATIVE_SAMPLES samples, one at a time.
+
+    The samples are spread evenly over the whole array (not its first rows), so data sorted by class
+    still calibrates every class; the choice is deterministic.
+    """
+    samples = np.asarray(samples, dtype=np.float32)
+    if len(samples) > MAX_REPRESENTATIVE_SAMPLES:
+        samples = samples[np.linspace(0, len(samples) - 1, MAX_REPRESENTATIVE_SAMPLES).round().astype(int)]
 
     def generate():
         for sample in samples:
@@ -44,10 +50,10 @@ def convert(model, representative_data: np.ndarray | None = None, int8: bool = T
     """Convert a Keras model (built with `keras.Input(shape, batch_size=1)`) to .tflite bytes.
 
     int8=True: full-integer quantization (int8 weights, activations, input and output; only
-    TFLITE_BUILTINS_INT8 ops), calibrated on the first 200 samples, in order, of
+    TFLITE_BUILTINS_INT8 ops), calibrated on up to 200 samples spread evenly over
     `representative_data` (model inputs, shape (n, *input_shape[1:])); ValueError if it is missing.
     int8=False: float32. Names are stripped to keep the file small; the output is byte-identical
-    from run to run for the same model.
+    from run to run for the same model. The converter's log lines and warnings are silenced.
     """
     import tensorflow as tf  # imported here so that `course.deploy` loads fast without TensorFlow
 
@@ -64,6 +70,6 @@ def convert(model, representative_data: np.ndarray | None = None, int8: bool = T
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
-    with contextlib.redirect_stdout(io.StringIO()):  # Keras prints "Saved artifact at ..." otherwise
+    with quiet():  # the converter prints progress and warnings, some from C++ on stderr
         model_bytes = converter.convert()
     return _strip_and_align(model_bytes)

@@ -26,6 +26,8 @@ import numpy as np
 from ai_edge_litert.interpreter import Interpreter as LiteRTInterpreter
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
+from course.quiet import quiet
+
 CHILD_SCRIPT = Path(__file__).with_name("tflm_child.py")
 GENEROUS_ARENA_BYTES = 8 * 1024 * 1024  # far more than any course model needs (person detection: 136 KB)
 ARENA_RESOLUTION_BYTES = 16  # the arena search stops when the failing and working sizes are this close
@@ -305,8 +307,9 @@ def _compare(tflm: np.ndarray, litert: np.ndarray) -> tuple[float, float, bool]:
 def litert_predict(model_bytes: bytes, x: np.ndarray) -> np.ndarray:
     """Outputs of LiteRT (`ai_edge_litert`) for one input or a batch; same conventions as tflm_predict."""
     input_tensor, _ = _io(model_bytes)
-    interpreter = LiteRTInterpreter(model_content=model_bytes)
-    interpreter.allocate_tensors()
+    with quiet():  # LiteRT announces its XNNPACK delegate on stderr
+        interpreter = LiteRTInterpreter(model_content=model_bytes)
+        interpreter.allocate_tensors()
     input_index = interpreter.get_input_details()[0]["index"]
     output_index = interpreter.get_output_details()[0]["index"]
     outputs = []
