@@ -86,7 +86,7 @@ def int8_anomaly_scores(model_bytes: bytes, features: np.ndarray, runtime: str =
 
     if runtime not in ("tflm", "litert"):
         raise ValueError(f"runtime must be 'tflm' or 'litert', got {runtime!r}")
-    from course.optimize import quiet
+    from course.quiet import quiet
 
     features = np.asarray(features, dtype=np.float32)
     raw = (tflm_predict if runtime == "tflm" else litert_predict)(model_bytes, features)

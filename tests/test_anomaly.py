@@ -6,7 +6,6 @@ from sklearn.metrics import roc_auc_score
 import course  # noqa: F401  (quiet TensorFlow before it is imported)
 from course import anomaly
 from course.data import vibration
-from course.optimize import quiet
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +53,7 @@ def test_int8_scores_on_tflm_match_float_ranking(trained):
     from course.deploy import convert
 
     data, scaled, model, _, train, test = trained
-    with quiet():
-        model_bytes = convert(model, scaled[train])
+    model_bytes = convert(model, scaled[train])
     float_scores = anomaly.anomaly_scores(model, scaled[test])
     tflm = anomaly.int8_anomaly_scores(model_bytes, scaled[test])
     litert = anomaly.int8_anomaly_scores(model_bytes, scaled[test], runtime="litert")
