@@ -1,0 +1,128 @@
+"""The keyword-spotting pipeline: sampling helpers, augmentation, features, the spotter, evaluation."""
+import re
+
+import numpy as np
+import pytest
+
+import course  # noqa: F401  (quiet TensorFlow before it loads)
+from course import kws
+from course.data import Dataset, keywords
+from course.features import log_mel_spectrogram
+from course.models import kws_cnn
+
+
+@pytest.fixture(scope="module")
+def small():
+    return keywords(n_per_class=6, n_speakers=8, seed=11)
+
+
+def test_alias_frequency_folds_around_the_nyquist_frequency():
+    assert kws.alias_frequency(1000, 8000) == 1000
+    assert kws.alias_frequency(5000, 8000) == 3000
+    assert kws.alias_frequency(8000, 8000) == 0
+    assert kws.alias_frequency(9000, 8000) == 1000
+    assert kws.alias_frequency(4000, 8000) == 4000
+
+
+def test_quantize_audio_gains_about_6_db_per_bit():
+    t = np.arange(16000) / 16000
+    sine = 0.99 * np.sin(2 * np.pi * 440.3 * t)
+    for bits in (8, 12, 16):
+        measured = kws.snr_db(sine, kws.quantize_audio(sine, bits))
+        assert abs(measured - (6.02 * bits + 1.76)) < 1.0, (bits, measured)
+    assert len(np.unique(kws.quantize_audio(sine, 3))) <= 8
+    with pytest.raises(ValueError):
+        kws.quantize_audio(sine, 0)
+
+
+def test_time_shift_moves_and_fills_with_zeros():
+    clip = np.arange(1, 11, dtype=np.int16)
+    assert kws.time_shift(clip, 3).tolist() == [0, 0, 0, 1, 2, 3, 4, 5, 6, 7]
+    assert kws.time_shift(clip, -2).tolist() == [3, 4, 5, 6, 7, 8, 9, 10, 0, 0]
+    assert kws.time_shift(clip, 0).tolist() == clip.tolist()
+    assert kws.time_shift(clip, 4).dtype == np.int16
+
+
+def test_add_noise_reaches_the_snr_keeps_the_dtype_and_repeats_with_the_seed():
+    clip = (0.1 * np.sin(np.arange(16000) / 5) * 32767).astype(np.int16)
+    for snr in (0.0, 10.0, 25.0):
+        noisy = kws.add_noise(clip, snr, np.random.default_rng(1))
+        assert noisy.dtype == np.int16 and noisy.shape == clip.shape
+        assert abs(kws.snr_db(clip / 32768, noisy / 32768) - snr) < 0.3
+    again = kws.add_noise(clip, 10.0, np.random.default_rng(1))
+    assert np.array_equal(again, kws.add_noise(clip, 10.0, np.random.default_rng(1)))
+    assert not np.array_equal(again, kws.add_noise(clip, 10.0, np.random.default_rng(2)))
+    assert kws.add_noise(clip.astype(np.float32) / 32768, 10.0, np.random.default_rng(1)).dtype == np.float32
+
+
+def test_change_speed_raises_the_pitch():
+    t = np.arange(16000) / 16000
+    tone = np.sin(2 * np.pi * 500 * t).astype(np.float32)
+    faster = kws.change_speed(tone, 1.2)
+    peak = np.argmax(np.abs(np.fft.rfft(faster[:8000]))) * 16000 / 8000
+    assert abs(peak - 600) <= 2 and faster.shape == tone.shape
+    assert np.all(faster[-2000:] == 0)  # the clip ended: silence after it
+    assert np.allclose(kws.change_speed(tone, 1.0), tone)
+
+
+def test_augment_appends_marked_copies(small):
+    both = kws.augment(small, copies=2, seed=0)
+    assert len(both) == 3 * len(small) and both.x.dtype == np.int16
+    assert np.array_equal(both.x[:len(small)], small.x)
+    assert both.meta["augmented"].sum() == 2 * len(small)
+    assert np.array_equal(both.y, np.tile(small.y, 3))
+    assert not np.array_equal(both.x[len(small):2 * len(small)], small.x)
+    assert np.array_equal(kws.augment(small, seed=0).x, kws.augment(small, seed=0).x)
+
+
+def test_features_are_standardized_log_mels(small):
+    x = kws.features(small)
+    assert x.shape == (len(small), 49, 40, 1) and x.dtype == np.float32
+    assert np.allclose(x[..., 0], (log_mel_spectrogram(small.x) - kws.FEATURE_MEAN) / kws.FEATURE_STD, atol=1e-5)
+    assert np.allclose(kws.features(small.x[0]), x[:1])
+    assert abs(float(x[small.y > 0].mean())) < 1.0  # roughly centred on speech
+
+
+def test_spotter_size_matches_its_docstring_and_budget():
+    model = kws.spotter_model()
+    documented = int(re.search(r"([\d,]+) parameters with the defaults", kws.spotter_model.__doc__).group(1).replace(",", ""))
+    assert model.count_params() == documented == 13_448 <= kws.PARAMETER_BUDGET
+    assert model.input_shape == (1, *kws.INPUT_SHAPE) and model.output_shape == (1, 8)
+    assert kws.count_macs(model) == 40 * 32 * 3 * 47 + 3 * 32 * 32 * (24 + 12 + 12) + 32 * 8
+    assert kws.count_macs(kws_cnn()) == pytest.approx(3.9e6, rel=0.01)  # "about 3.9 M" in course.models
+
+
+def test_training_learns_a_separable_problem(small):
+    keep = np.isin(small.y, [0, 2])  # silence vs "yes"
+    data = small.take(keep)
+    labels = (data.y == 2).astype(int)
+    model, history = kws.train_spotter(kws.features(data), labels, epochs=15, batch_size=4)
+    assert len(history.history["loss"]) == 15
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert kws.accuracy(labels, np.argmax(model.predict(kws.features(data), verbose=0), axis=1)) == 1.0
+
+
+def test_unseen_speakers_and_accuracy_by_group(small):
+    other = keywords(n_per_class=4, n_speakers=30, seed=12)
+    new = kws.unseen_speakers(other, small)
+    assert len(new) < len(other) or not set(other.meta["speaker"]) & set(small.meta["speaker"])
+    assert not set(new.meta["speaker"]) & set(small.meta["speaker"])
+    assert len(kws.unseen_speakers(small, small)) == 0
+    groups = np.array(["a", "a", "b", "b", "b"])
+    result = kws.accuracy_by_group([0, 1, 2, 2, 2], [0, 0, 2, 2, 1], groups)
+    assert result == {"a": (0.5, 2), "b": (pytest.approx(2 / 3), 3)}
+
+
+def test_reference_spotter_reports_on_speakers_it_never_heard():
+    spotter = kws.reference_spotter(n_per_class=5, n_speakers=6, n_test_per_class=3, epochs=1)
+    assert isinstance(spotter.test, Dataset) and len(spotter.train) == 40
+    assert not set(spotter.test.meta["speaker"]) & set(spotter.train.meta["speaker"])
+    assert 0.0 <= spotter.accuracy <= 1.0 and spotter.train_seconds > 0
+
+
+def test_sampling_explorer_redraws():
+    explorer = kws.sampling_explorer(1000, 8000)
+    freq, rate, html, image = explorer.children
+    assert "1,000 Hz" in html.value and "alias" not in html.value
+    freq.value = 5000
+    assert "3,000 Hz" in html.value and "alias" in html.value and image.value[:4] == b"\x89PNG"
