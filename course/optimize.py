@@ -7,8 +7,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from course.quiet import quiet  # noqa: F401  (TEMPORARY re-export for notebooks being written)
-
 
 def ms_per_inference(run: Callable[[bytes, np.ndarray], np.ndarray], model_bytes: bytes, x: np.ndarray) -> float:
     """Milliseconds per input of `run(model_bytes, batch)` (e.g. `course.deploy.litert_predict`).
