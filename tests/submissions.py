@@ -52,6 +52,32 @@ def battery_life_days(capacity_mah, active_ma, sleep_ma, duty_cycle):
 """,
         lost=("task3_leakage_tests",),
     ),
+    # Noise scaled with 20·log10 (the amplitude rule) applied to power: the SNR comes out at half the
+    # decibels asked for. The time shift in the same cell is right and keeps its point.
+    "0x02-sensors": WrongAnswer(
+        solution_cell="task3_solution",
+        source="""def time_shift(audio, shift):
+    audio = np.asarray(audio)
+    out = np.zeros_like(audio)
+    n = len(audio)
+    if 0 <= shift < n:
+        out[shift:] = audio[:n - shift]
+    elif -n < shift < 0:
+        out[:shift] = audio[-shift:]
+    return out
+
+
+def add_noise(audio, snr_db, seed):
+    audio = np.asarray(audio)
+    x = audio.astype(np.float64) / 32768 if audio.dtype == np.int16 else audio.astype(np.float64)
+    noise_power = np.mean(x ** 2) / 10 ** (snr_db / 20)
+    noisy = x + np.random.default_rng(seed).standard_normal(len(x)) * np.sqrt(noise_power)
+    if audio.dtype == np.int16:
+        return np.clip(np.round(noisy * 32768), -32768, 32767).astype(np.int16)
+    return noisy.astype(audio.dtype)
+""",
+        lost=("task3_noise_tests",),
+    ),
     # The spotter is shrunk and trained right but converted to float32 (int8=False): not a full-int8 model, so the
     # budget test fails; its accuracy (float on TFLite Micro) and the other tasks keep their points.
     "0x03-deployment": WrongAnswer(
