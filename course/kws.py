@@ -120,12 +120,15 @@ def _float(audio: np.ndarray) -> np.ndarray:
 
 
 def time_shift(audio: np.ndarray, shift: int) -> np.ndarray:
-    """Move a clip `shift` samples later (earlier if negative); zeros fill the gap, the end is cut."""
+    """Move a clip `shift` samples later (earlier if negative); zeros fill the gap, the end is cut.
+
+    A shift of the clip's length or more leaves only zeros."""
     audio = np.asarray(audio)
     out = np.zeros_like(audio)
-    if shift >= 0:
-        out[shift:] = audio[:len(audio) - shift]
-    else:
+    n = len(audio)
+    if 0 <= shift < n:
+        out[shift:] = audio[:n - shift]
+    elif -n < shift < 0:
         out[:shift] = audio[-shift:]
     return out
 

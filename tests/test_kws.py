@@ -41,6 +41,8 @@ def test_time_shift_moves_and_fills_with_zeros():
     assert kws.time_shift(clip, -2).tolist() == [3, 4, 5, 6, 7, 8, 9, 10, 0, 0]
     assert kws.time_shift(clip, 0).tolist() == clip.tolist()
     assert kws.time_shift(clip, 4).dtype == np.int16
+    assert not kws.time_shift(clip, 10).any() and not kws.time_shift(clip, -25).any()
+    assert kws.time_shift(clip, 9).tolist() == [0] * 9 + [1]
 
 
 def test_add_noise_reaches_the_snr_keeps_the_dtype_and_repeats_with_the_seed():
