@@ -65,7 +65,7 @@ def plot_sampling(freq_hz: float, sample_rate: float, duration_s: float = 0.005)
     alias = alias_frequency(freq_hz, sample_rate)
     # the sampled values equal ±cos of the alias (sign flips when the tone is folded from above)
     sign = 1.0 if (freq_hz % sample_rate) <= sample_rate / 2 else -1.0
-    fig, ax = plt.subplots(figsize=(9, 3.2))
+    fig, ax = plt.subplots(figsize=(9, 3.6))
     ax.plot(fine * 1000, np.sin(2 * np.pi * freq_hz * fine), color="grey", lw=1, label=f"the tone: {freq_hz:,.0f} Hz")
     ax.plot(times * 1000, np.sin(2 * np.pi * freq_hz * times), "o", color="tab:blue", label=f"samples at {sample_rate:,.0f} Hz")
     ax.plot(fine * 1000, sign * np.sin(2 * np.pi * alias * fine), "--", color="tab:red", lw=1.2,
@@ -75,7 +75,7 @@ def plot_sampling(freq_hz: float, sample_rate: float, duration_s: float = 0.005)
     nyquist = sample_rate / 2
     verdict = "captured" if freq_hz <= nyquist else "ALIASED"
     ax.set_title(f"Nyquist frequency = {nyquist:,.0f} Hz: the tone is {verdict}")
-    ax.legend(loc="upper right", fontsize="small")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize="small")
     fig.tight_layout()
     return fig
 
