@@ -1,7 +1,9 @@
 # The course's two commands:
 #   make lab    create the environment on first use, then open the course in JupyterLab (with nbgrader)
 #   make test   create the environment on first use, then run every test
-# Needs only Python 3.11 and make. Everything is installed into .venv from requirements.txt.
+# Needs only Python 3.11 and make. Everything Python is installed into .venv from requirements.txt;
+# `make test` also installs two Debian packages if they are missing: bubblewrap (the grading sandbox)
+# and chromium (the browser tests of JupyterLab). `make lab` needs neither.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,7 +14,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
-.PHONY: lab test release benchmark lock clean
+.PHONY: lab test system-tools release benchmark lock clean
 
 # Extra JupyterLab options, e.g. `make lab LAB_ARGS="--no-browser --port=8890"`. As root (containers,
 # some lab machines) JupyterLab refuses to start without --allow-root, so it is added for root only.
@@ -20,8 +22,15 @@ LAB_ARGS ?=
 lab: $(STAMP)
 	jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) system-tools
 	python -m pytest
+
+# Debian packages the tests need; installed with apt-get (through sudo unless root) when missing.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+system-tools:
+	@command -v bwrap >/dev/null && command -v chromium >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq bubblewrap chromium >/dev/null; }
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
