@@ -1,5 +1,6 @@
-"""Keyword spotting end to end: microphone samples → log-mel features → a tiny spotter → accuracy per
-group of speakers. Weeks 0x02 (train), 0x03 (deploy) and 0x04 (fairness, robustness) share it.
+"""Keyword spotting end to end: microphone samples → log-mel features → a tiny spotter → accuracy on
+speakers it never heard (per group: `course.fairness.group_accuracy`). Weeks 0x02 (train), 0x03 (deploy)
+and 0x04 (fairness, robustness) share it.
 
 The reference spotter is a *temporal* CNN: its first layer looks at 3 frames × all 40 mel bins at
 once (a 1-D convolution over time, written as Conv2D so that it converts to TFLite Micro's CONV_2D),
@@ -268,13 +269,6 @@ def unseen_speakers(data: Dataset, seen: Dataset | np.ndarray) -> Dataset:
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Fraction of predictions equal to the labels."""
     return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
-
-
-def accuracy_by_group(y_true: np.ndarray, y_pred: np.ndarray, groups: np.ndarray) -> dict[str, tuple[float, int]]:
-    """{group: (accuracy, number of clips)} for every group name in `groups` (e.g. meta["accent"]), sorted by name."""
-    y_true, y_pred, groups = np.asarray(y_true), np.asarray(y_pred), np.asarray(groups)
-    return {str(g): (accuracy(y_true[groups == g], y_pred[groups == g]), int(np.sum(groups == g)))
-            for g in np.unique(groups)}
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,4 @@
-"""Matplotlib figures shared by the course's weeks. Every function returns the Figure it draws.
-
-Also holds the affine quantization arithmetic that `plot_quantization` draws (and that
-`course.widgets` explores): ``q = clip(round(x / scale) + zero_point, qmin, qmax)`` and
-``x ≈ scale * (q - zero_point)``, as in TensorFlow Lite.
-"""
+"""Matplotlib figures shared by the course's weeks. Every function returns the Figure it draws."""
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -13,45 +8,9 @@ from matplotlib.figure import Figure
 from sklearn.metrics import auc, confusion_matrix, roc_curve
 
 from course.features import log_mel_spectrogram
+from course.quantization import dequantize, quantize
 
 KIB = 1024
-
-
-# ---------------------------------------------------------------- quantization arithmetic
-
-
-def int_range(bits: int = 8) -> tuple[int, int]:
-    """Signed integer range for ``bits``: (-2**(bits-1), 2**(bits-1) - 1), e.g. (-128, 127)."""
-    if not 2 <= bits <= 16:
-        raise ValueError(f"bits must be between 2 and 16, got {bits}")
-    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
-
-
-def quantization_params(vmin: float, vmax: float, bits: int = 8) -> tuple[float, int]:
-    """(scale, zero_point) mapping the float range [vmin, vmax] onto the signed ``bits`` range.
-
-    The range is first widened to include 0 (so that 0.0 is exact), then
-    ``scale = (vmax - vmin) / (qmax - qmin)`` and ``zero_point = round(qmin - vmin / scale)``.
-    """
-    qmin, qmax = int_range(bits)
-    vmin, vmax = min(float(vmin), 0.0), max(float(vmax), 0.0)
-    if vmax == vmin:
-        return 1.0, 0
-    scale = (vmax - vmin) / (qmax - qmin)
-    zero_point = int(np.clip(round(qmin - vmin / scale), qmin, qmax))
-    return scale, zero_point
-
-
-def quantize(values: np.ndarray, scale: float, zero_point: int, bits: int = 8) -> np.ndarray:
-    """``clip(round(values / scale) + zero_point, qmin, qmax)`` as int32 (rounding half to even)."""
-    qmin, qmax = int_range(bits)
-    q = np.round(np.asarray(values, dtype=np.float64) / scale) + zero_point
-    return np.clip(q, qmin, qmax).astype(np.int32)
-
-
-def dequantize(q: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
-    """``scale * (q - zero_point)`` as float64."""
-    return scale * (np.asarray(q, dtype=np.float64) - zero_point)
 
 
 # ---------------------------------------------------------------- training and evaluation
@@ -222,7 +181,7 @@ def plot_quantization(values: np.ndarray, scale: float, zero_point: int, bits: i
     """Float values against their quantized-then-dequantized versions (left, over the quantizer's
     staircase) and the error of each value (right), values sorted.
 
-    Uses `quantize` / `dequantize`. Within the representable range the error stays within
+    Uses `course.quantization.quantize` / `dequantize`. Within the representable range the error stays within
     ±scale/2 (dashed lines); values outside it are clipped and their error grows.
     """
     values = np.sort(np.asarray(values, dtype=np.float64).ravel())

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from course import plots
+from course import plots, quantization
 
 KIB = 1024
 
@@ -46,10 +46,10 @@ def quantization_stats(values: np.ndarray, bits: int = 8, vmin: float | None = N
     values = np.asarray(values, dtype=np.float64).ravel()
     vmin = float(values.min()) if vmin is None else vmin
     vmax = float(values.max()) if vmax is None else vmax
-    scale, zero_point = plots.quantization_params(vmin, vmax, bits)
-    qmin, qmax = plots.int_range(bits)
-    q = plots.quantize(values, scale, zero_point, bits)
-    error = plots.dequantize(q, scale, zero_point) - values
+    scale, zero_point = quantization.quantization_params(vmin, vmax, bits)
+    qmin, qmax = quantization.int_range(bits)
+    q = quantization.quantize(values, scale, zero_point, bits)
+    error = quantization.dequantize(q, scale, zero_point) - values
     # values beyond half a step outside the integer grid's ends are clipped
     lowest, highest = scale * (qmin - zero_point - 0.5), scale * (qmax - zero_point + 0.5)
     mse = float(np.mean(error**2))

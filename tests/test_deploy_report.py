@@ -121,6 +121,8 @@ def test_tflm_predict_measures_int8_accuracy():
     assert tflm.shape == (len(x_test), 10) and tflm.dtype == np.int8
     assert np.mean(np.abs(tflm.astype(int) - litert.astype(int)) <= 1) > 0.99
     assert np.array_equal(tflm.argmax(1), litert.argmax(1))
+    # LiteRT's built-in kernels (no XNNPACK delegate) compute the int8 ops exactly as TFLM does
+    np.testing.assert_array_equal(litert_predict(dm.digits_int8(), x_test, xnnpack=False), tflm)
     keras_accuracy = np.mean(dm.digits_cnn().predict(x_test, verbose=0).argmax(1) == y_test)
     assert np.mean(tflm.argmax(1) == y_test) >= keras_accuracy - 0.03
 

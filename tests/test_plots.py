@@ -12,6 +12,7 @@ from matplotlib.patches import Rectangle  # noqa: E402
 
 import course  # noqa: E402,F401
 from course import features, plots  # noqa: E402
+from course.quantization import dequantize, quantization_params, quantize  # noqa: E402
 
 BOARDS = {
     "small": SimpleNamespace(name="Small board", flash_bytes=256 * 1024, ram_bytes=32 * 1024),
@@ -27,21 +28,6 @@ def close_figures():
 
 def texts(ax) -> list[str]:
     return [t.get_text() for t in ax.texts]
-
-
-def test_quantization_arithmetic():
-    assert plots.int_range(8) == (-128, 127)
-    scale, zero_point = plots.quantization_params(-1.0, 3.0)
-    assert scale == pytest.approx(4 / 255)
-    assert zero_point == round(-128 + 1 / scale) == -64
-    assert plots.dequantize(plots.quantize(0.0, scale, zero_point), scale, zero_point) == 0  # 0 is exact
-    assert plots.quantize([-5.0, 5.0], scale, zero_point).tolist() == [-128, 127]  # clipped
-    values = np.linspace(-1, 3, 101)
-    error = plots.dequantize(plots.quantize(values, scale, zero_point), scale, zero_point) - values
-    assert np.abs(error).max() <= scale / 2 + 1e-12
-    assert plots.quantization_params(0.5, 2.0, bits=4)[1] == -8  # range widened to include 0
-    with pytest.raises(ValueError):
-        plots.int_range(1)
 
 
 def test_training_curves_from_dict_and_history_object():
@@ -121,10 +107,10 @@ def test_memory_budget_bars_match_items_and_boards():
 
 def test_quantization_plot_shows_values_and_errors():
     values = np.array([-1.0, -0.3, 0.0, 0.42, 2.0, 5.0])
-    scale, zero_point = plots.quantization_params(-1.0, 2.0)
+    scale, zero_point = quantization_params(-1.0, 2.0)
     fig = plots.plot_quantization(values, scale, zero_point)
     map_ax, err_ax = fig.axes
-    restored = plots.dequantize(plots.quantize(values, scale, zero_point), scale, zero_point)
+    restored = dequantize(quantize(values, scale, zero_point), scale, zero_point)
     np.testing.assert_allclose(map_ax.lines[2].get_ydata(), restored)
     np.testing.assert_allclose(err_ax.lines[0].get_ydata(), restored - values)
     assert err_ax.lines[0].get_ydata()[-1] < -2.9  # 5.0 is clipped to about 2.0

@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import course  # noqa: E402,F401
-from course import plots, widgets  # noqa: E402
+from course import quantization, widgets  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG"
 BOARDS = [
@@ -37,7 +37,7 @@ def test_quantization_stats():
     assert eight["sqnr_db"] == pytest.approx(10 * np.log10(np.mean(values**2) / eight["mse"]))
     narrow = widgets.quantization_stats(values, 8, vmin=-0.5, vmax=0.5)
     scale, zero_point = narrow["scale"], narrow["zero_point"]
-    error = plots.dequantize(plots.quantize(values, scale, zero_point), scale, zero_point) - values
+    error = quantization.dequantize(quantization.quantize(values, scale, zero_point), scale, zero_point) - values
     assert narrow["clipped"] == np.sum(np.abs(error) > scale / 2 + 1e-12) > 0  # only clipping errs more
     assert narrow["max_abs_error"] > 0.49
     assert widgets.quantization_stats([0.0, 1.0], 8)["mse"] == 0  # both ends are exact

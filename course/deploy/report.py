@@ -24,6 +24,7 @@ from pathlib import Path
 import flatbuffers
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter as LiteRTInterpreter
+from ai_edge_litert.interpreter import OpResolverType
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from course.quiet import quiet
@@ -304,11 +305,16 @@ def _compare(tflm: np.ndarray, litert: np.ndarray) -> tuple[float, float, bool]:
     return difference, agreement, bool(difference <= tolerance and agreement == 1.0)
 
 
-def litert_predict(model_bytes: bytes, x: np.ndarray) -> np.ndarray:
-    """Outputs of LiteRT (`ai_edge_litert`) for one input or a batch; same conventions as tflm_predict."""
+def litert_predict(model_bytes: bytes, x: np.ndarray, xnnpack: bool = True) -> np.ndarray:
+    """Outputs of LiteRT (`ai_edge_litert`) for one input or a batch; same conventions as tflm_predict.
+
+    By default LiteRT runs most ops through its XNNPACK delegate, as it does on a desktop or phone;
+    `xnnpack=False` uses LiteRT's built-in kernels only (which compute int8 ops as TFLM does).
+    """
     input_tensor, _ = _io(model_bytes)
+    resolver = OpResolverType.AUTO if xnnpack else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
     with quiet():  # LiteRT announces its XNNPACK delegate on stderr
-        interpreter = LiteRTInterpreter(model_content=model_bytes)
+        interpreter = LiteRTInterpreter(model_content=model_bytes, experimental_op_resolver_type=resolver)
         interpreter.allocate_tensors()
     input_index = interpreter.get_input_details()[0]["index"]
     output_index = interpreter.get_output_details()[0]["index"]
