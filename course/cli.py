@@ -9,6 +9,7 @@ from pathlib import Path
 
 from course import __version__
 from course.assignments import regenerate_release
+from course import manifest, remix, translation
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -23,7 +24,7 @@ def _register_release(commands) -> None:
     release.set_defaults(handler=_release)
 
 
-COMMANDS = (_register_release,)
+COMMANDS = (_register_release, manifest.register, remix.register, translation.register)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,133 @@
+"""The course manifest (`course/manifest.yml`): every module, what it teaches and needs, in one place.
+
+`load()` reads and validates it; `syllabus_table()` renders the README's syllabus. The remix builder
+(`course.remix`) and the translation tools (`course.translation`) read the same manifest.
+"""
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+MANIFEST = Path(__file__).with_name("manifest.yml")
+KINDS = ("core", "optional")
+
+
+class ManifestError(ValueError):
+    """The manifest is malformed; the message names the module and the field."""
+
+
+@dataclass(frozen=True)
+class Module:
+    """One week of the course: a lecture notebook and an nbgrader assignment."""
+
+    id: str
+    title: str
+    kind: str
+    topics: str
+    summary: str
+    outcomes: tuple[str, ...]
+    prerequisites: tuple[str, ...]
+    lecture: str
+    assignment: str
+    datasets: tuple[str, ...]
+    boards: tuple[str, ...]
+    memory: dict[str, int] | None
+    hours: float
+    languages: tuple[str, ...]
+    license: str
+
+    @property
+    def number(self) -> str:
+        """The week number, e.g. `0x03`."""
+        return self.id.split("-", 1)[0]
+
+    @property
+    def slug(self) -> str:
+        """The id without its number, e.g. `deployment`."""
+        return self.id.split("-", 1)[1]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The whole course: its id, title and license, its modules in order, and per-language phrases."""
+
+    id: str
+    title: str
+    license: str
+    repository: str
+    modules: tuple[Module, ...]
+    languages: dict[str, dict]
+
+    def module(self, module_id: str) -> Module:
+        """The module with this id (KeyError if there is none)."""
+        for module in self.modules:
+            if module.id == module_id:
+                return module
+        raise KeyError(module_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return [module.id for module in self.modules]
+
+
+def _module(raw: dict) -> Module:
+    where = f"module {raw.get('id', '?')!r}"
+    fields = set(Module.__dataclass_fields__)
+    missing = fields - {"memory"} - set(raw)
+    if missing:
+        raise ManifestError(f"{where}: missing {sorted(missing)}")
+    unknown = set(raw) - fields
+    if unknown:
+        raise ManifestError(f"{where}: unknown fields {sorted(unknown)}")
+    if raw["kind"] not in KINDS:
+        raise ManifestError(f"{where}: kind must be one of {KINDS}, not {raw['kind']!r}")
+    memory = raw.get("memory")
+    if memory is not None and set(memory) != {"flash_kb", "arena_kb"}:
+        raise ManifestError(f"{where}: memory needs exactly flash_kb and arena_kb")
+    tuples = ("outcomes", "prerequisites", "datasets", "boards", "languages")
+    return Module(**{**raw, **{name: tuple(raw[name]) for name in tuples}, "memory": memory})
+
+
+def load(path: Path = MANIFEST) -> Manifest:
+    """Read and check the manifest: known kinds, unique ids, prerequisites that come earlier."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    modules = tuple(_module(entry) for entry in raw["modules"])
+    seen: set[str] = set()
+    for module in modules:
+        if module.id in seen:
+            raise ManifestError(f"module {module.id!r} is listed twice")
+        later = [p for p in module.prerequisites if p not in seen]
+        if later:
+            raise ManifestError(f"module {module.id!r}: prerequisites {later} must be modules listed before it")
+        unknown = [lang for lang in module.languages if lang not in raw["languages"]]
+        if unknown:
+            raise ManifestError(f"module {module.id!r}: languages {unknown} are not in the manifest's languages")
+        seen.add(module.id)
+    course = raw["course"]
+    return Manifest(course["id"], course["title"], course["license"], course["repository"], modules,
+                    raw["languages"])
+
+
+def syllabus_table(modules: list[Module] | tuple[Module, ...], lecture_dir: str = "notebooks",
+                   release_dir: str = "release") -> str:
+    """The markdown syllabus table of `modules` (the README's table, or a remix's)."""
+    rows = ["| week | topic | kind | time | lecture | assignment |", "|---|---|---|---|---|---|"]
+    for module in modules:
+        lecture = f"{lecture_dir}/{module.id}.ipynb"
+        release = f"{release_dir}/{module.id}"
+        topic = f"{module.title} — {module.topics}" if module.topics else module.title
+        rows.append(f"| {module.number} | {topic} | {module.kind} | {module.hours:g} h "
+                    f"| [`{lecture}`]({lecture}) | [`{release}`]({release}) |")
+    return "\n".join(rows) + "\n"
+
+
+def _syllabus(args: argparse.Namespace) -> int:
+    print(syllabus_table(load().modules), end="")
+    return 0
+
+
+def register(commands) -> None:
+    """Add `course syllabus` (print the README's syllabus table) to the `course` command."""
+    syllabus = commands.add_parser("syllabus", help="print the syllabus table (markdown) from course/manifest.yml")
+    syllabus.set_defaults(handler=_syllabus)
