@@ -20,6 +20,26 @@ c.Execute.startup_timeout = 120
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# Autograde runs every submission in the grading sandbox (course/sandbox.py: bubblewrap, no network, no view
+# of the course directory, limits on memory, CPU time, processes and file size). Only autograde: learners'
+# `nbgrader validate` keeps nbgrader's plain Execute and needs no bubblewrap. Without bubblewrap autograde
+# fails, saying so; COURSE_SANDBOX=off grades unsandboxed (and says so for every submission).
+c.Autograde.autograde_preprocessors = [
+    "course.sandbox.SandboxedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# Per-process limits inside the sandbox (generous: weeks 0x02-0x04 train TensorFlow models, run TFLite Micro
+# in child processes and compile C with gcc).
+c.SandboxedKernelManager.memory_mb = 4096
+c.SandboxedKernelManager.cpu_seconds = 1800
+c.SandboxedKernelManager.processes = 256
+c.SandboxedKernelManager.file_mb = 1024
+
 # Autograde re-inserts the instructor's grade cells and locked cells (OverwriteCells, on by default),
 # so deleting or editing a test cannot change a grade. Keep that explicit here.
 c.Autograde.exclude_overwriting = {}

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from course import __version__
+from course import grading_report
 from course.assignments import regenerate_release
 from course import manifest, remix, translation
 
@@ -24,7 +25,7 @@ def _register_release(commands) -> None:
     release.set_defaults(handler=_release)
 
 
-COMMANDS = (_register_release, manifest.register, remix.register, translation.register)
+COMMANDS = (_register_release, manifest.register, remix.register, translation.register, grading_report.register)
 
 
 def main(argv: list[str] | None = None) -> int:
