@@ -276,8 +276,8 @@ class _Build:
     def _set_board(self, notebook: nbformat.NotebookNode) -> None:
         cell = parameters_cell(notebook)
         if cell is not None:
-            cell.source = re.sub(r"^BOARD\s*=\s*.*$", f"BOARD = {self.config.board!r}".replace("'", '"'),
-                                 cell.source, count=1, flags=re.M)
+            name = BOARDS[self.config.board].name
+            cell.source = re.sub(r"^BOARD\s*=\s*.*$", lambda _: f'BOARD = "{name}"', cell.source, count=1, flags=re.M)
 
 
 def _nbgrader_config(root: Path, config: RemixConfig) -> str:

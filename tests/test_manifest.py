@@ -1,0 +1,111 @@
+"""course/manifest.yml describes the course that exists: modules, files, outcomes, datasets, boards, languages."""
+import re
+
+import nbformat
+import pytest
+
+import course.data
+from conftest import ROOT
+from course.assignments import assignments
+from course.cli import main
+from course.deploy import BOARDS
+from course.deploy.boards import DEFAULT_FLASH_RESERVED_BYTES, DEFAULT_RAM_RESERVED_BYTES
+from course.manifest import ManifestError, load, syllabus_table
+from course.remix import parameters_cell, read_parameters
+from course.translation import translate_file
+
+MANIFEST = load()
+MODULES = MANIFEST.modules
+DATASETS = ("digits", "gestures", "images", "keywords", "load_speech_commands", "sine", "vibration",
+            "vibration_timeline")
+
+
+def _read(path: str) -> nbformat.NotebookNode:
+    return nbformat.read(ROOT / path, as_version=4)
+
+
+def test_manifest_lists_every_week_of_the_course_in_order():
+    assert MANIFEST.ids == assignments(ROOT)
+    assert [f"notebooks/{m}.ipynb" for m in MANIFEST.ids] == sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("0x*.ipynb"))
+    assert [m.number for m in MODULES] == [f"0x{i:02x}" for i in range(len(MODULES))]
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.id)
+def test_module_files_title_and_outcomes_match_its_lecture(module):
+    assert module.lecture == f"notebooks/{module.id}.ipynb" and module.assignment == f"source/{module.id}/{module.id}.ipynb"
+    first = _read(module.lecture).cells[0].source
+    assert first.splitlines()[0] == f"# {module.number} · {module.title}"
+    bullets = first.split("**Learning objectives.**", 1)[1]
+    outcomes = [re.sub(r"\*\*", "", line[2:]).rstrip(";.") for line in bullets.splitlines() if line.startswith("- ")]
+    assert list(module.outcomes) == outcomes, "copy the lecture's learning objectives into the manifest"
+    assert module.kind in ("core", "optional") and module.hours > 0 and module.license == MANIFEST.license == "MIT"
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.id)
+def test_module_datasets_are_the_course_data_it_calls(module):
+    code = "\n".join(c.source for path in (module.lecture, module.assignment) for c in _read(path).cells
+                     if c.cell_type == "code")
+    called = sorted(name for name in DATASETS if re.search(rf"\b{name}\(", code))
+    assert sorted(module.datasets) == called
+    assert set(module.datasets) <= set(course.data.__all__)
+
+
+def _recorded_bytes(module) -> dict[str, int]:
+    """`*_flash_bytes` / `*_arena_bytes` values the module's notebooks reported to benchmarks/RESULTS.md."""
+    text = (ROOT / "benchmarks" / "RESULTS.md").read_text()
+    rows = [line for line in text.splitlines() if f"{module.id}" in line and line.startswith("| `")]
+    return {name: int(value) for row in rows for name, value in re.findall(r"(\w+_(?:flash|arena)_bytes) = (\d+)", row)}
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.id)
+def test_module_boards_hold_the_memory_it_needs(module):
+    assert set(module.boards) <= set(BOARDS)
+    cell = parameters_cell(_read(module.assignment))
+    if cell is not None:
+        values = read_parameters(cell)
+        assert module.memory == {"flash_kb": values["FLASH_BUDGET_KB"], "arena_kb": values["ARENA_BUDGET_KB"]}
+        assert values["BOARD"] in [BOARDS[b].name for b in module.boards]
+    recorded = _recorded_bytes(module)
+    if module.memory is None:
+        assert not recorded, f"{module.id} deploys models ({recorded}): give it a memory entry"
+        return
+    assert recorded, f"{module.id} has a memory entry but reports no deployed model"
+    for name, value in recorded.items():
+        limit = module.memory["flash_kb" if "flash" in name else "arena_kb"] * 1024
+        assert value <= limit, f"{name} = {value} is over the manifest's {limit} bytes"
+    for board in module.boards:
+        assert module.memory["flash_kb"] * 1024 <= BOARDS[board].flash_bytes - DEFAULT_FLASH_RESERVED_BYTES
+        assert module.memory["arena_kb"] * 1024 <= BOARDS[board].ram_bytes - DEFAULT_RAM_RESERVED_BYTES
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.id)
+def test_module_languages_are_the_complete_translations(module):
+    assert module.languages[0] == "en"
+    for language in MANIFEST.languages:
+        if language == "en":
+            continue
+        missing = [f for path in (module.lecture, module.assignment) for f in translate_file(ROOT, path, language)[1]]
+        assert (language in module.languages) == (not missing), (
+            f"{module.id} lists {language}" if missing else f"{module.id} is fully translated to {language}: list it")
+
+
+def test_readme_syllabus_is_generated_from_the_manifest(capsys):
+    assert main(["syllabus"]) == 0
+    table = capsys.readouterr().out
+    assert table == syllabus_table(MODULES) and table.count("\n") == 2 + len(MODULES)
+    assert table in (ROOT / "README.md").read_text(), "README's syllabus is stale: paste the output of `course syllabus`"
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda text: text.replace("kind: optional", "kind: elective", 1), "kind must be one of"),
+    (lambda text: text.replace("prerequisites: [0x00-welcome]", "prerequisites: [0x03-deployment]", 1),
+     "must be modules listed before it"),
+    (lambda text: text.replace("  - id: 0x01-fundamentals", "  - id: 0x00-welcome", 1), "listed twice"),
+    (lambda text: text.replace("    hours: 4\n", "", 1), "missing ['hours']"),
+])
+def test_malformed_manifest_is_refused_with_the_reason(tmp_path, edit, message):
+    from course.manifest import MANIFEST as path
+    broken = tmp_path / "manifest.yml"
+    broken.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(ManifestError, match=re.escape(message)):
+        load(broken)
