@@ -1,10 +1,15 @@
 """The course's benchmarks; writes benchmarks/RESULTS.md. Run with `make benchmark`.
 
-Speed and memory targets live here, not in the tests. Two tables:
+Speed and memory targets live here, not in the tests. Three tables:
 - the library: size and generation time of every default dataset, feature extraction throughput;
 - the notebooks: every lecture notebook and instructor assignment runs once in a fresh kernel with
   nbclient, the way the tests and nbgrader run it (target: 60 s each on 2 CPU cores); values a
-  notebook reports with `course.metrics.record` (accuracy, flash, arena…) are collected beside its time.
+  notebook reports with `course.metrics.record` (accuracy, flash, arena…) are collected beside its time;
+- the deployed models: flash, arena, float vs int8 quality and TFLM vs LiteRT agreement of every model
+  the course deploys, read from those recorded values, beside published reference numbers.
+
+`python benchmarks/run.py NOTEBOOK...` runs only the given notebooks and prints the tables without
+writing RESULTS.md (a quick check of one week).
 """
 import datetime
 import os
@@ -12,6 +17,7 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
 import numpy as np
@@ -24,6 +30,44 @@ from course.metrics import read_metrics
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 BUDGET_SECONDS = 60
+
+
+class Deployed(NamedTuple):
+    """A model a notebook deploys, and the names under which it records its numbers (None: not recorded)."""
+
+    model: str
+    notebook: str
+    flash: str
+    arena: str
+    quality: str  # what float_quality / int8_quality measure
+    float_quality: str
+    int8_quality: str
+    max_steps: str | None
+    agreement: str | None
+    reference: str  # published numbers to compare with (TFLite Micro examples, MLPerf Tiny)
+
+
+DEPLOYED = (
+    Deployed("sine regressor (hello world)", "notebooks/0x03-deployment.ipynb", "sine_int8_flash_bytes",
+             "sine_int8_arena_bytes", "MAE vs sin x", "sine_float_mae", "sine_int8_tflm_mae",
+             "sine_tflm_litert_max_step_difference", None,
+             "TFLM `hello_world` int8: 2,704 B, arena 3,000 B"),
+    Deployed("digits CNN", "notebooks/0x03-deployment.ipynb", "digits_int8_flash_bytes", "digits_int8_arena_bytes",
+             "accuracy", "digits_float_accuracy", "digits_int8_tflm_accuracy",
+             "digits_tflm_litert_max_step_difference", "digits_tflm_litert_argmax_agreement", "—"),
+    Deployed("keyword spotter (lecture)", "notebooks/0x03-deployment.ipynb", "kws_int8_flash_bytes", "kws_int8_arena_bytes",
+             "accuracy, unseen speakers", "kws_float_accuracy", "kws_int8_tflm_accuracy",
+             "kws_tflm_litert_max_step_difference", "kws_tflm_litert_argmax_agreement",
+             "TFLM `micro_speech`: 18,800 B, arena 28,584 B; MLPerf Tiny KWS: 90 % top-1 (int8 DS-CNN 53,936 B)"),
+    Deployed("keyword spotter (assignment solution)", "source/0x03-deployment/0x03-deployment.ipynb", "kws_flash_bytes",
+             "kws_arena_bytes", "accuracy, validation speakers", "kws_float_accuracy", "kws_int8_tflm_accuracy",
+             "kws_tflm_litert_max_step_difference", "kws_tflm_litert_argmax_agreement",
+             "TFLM `micro_speech`: 18,800 B, arena 28,584 B; MLPerf Tiny KWS: 90 % top-1"),
+    Deployed("vibration anomaly autoencoder", "notebooks/0x04-mlops.ipynb", "anomaly_model_flash_bytes",
+             "anomaly_arena_bytes", "AUC", "anomaly_auc_float", "anomaly_auc_int8",
+             "anomaly_tflm_litert_max_step_difference", None,
+             "MLPerf Tiny anomaly detection: AUC 0.85 (ToyCar int8 0.842)"),
+)
 
 
 def timed(function, *args, **kwargs):
@@ -70,10 +114,44 @@ def table(rows: list[tuple[str, float, dict]]) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
-    """Run every notebook and write the results file."""
+def _value(metrics: dict, name: str | None, style: str) -> str:
+    """One recorded value formatted for the deployment table ("not recorded" if the notebook did not record it)."""
+    if name is None:
+        return "—"
+    if name not in metrics:
+        return "not recorded"
+    value = metrics[name]
+    return {"bytes": f"{value:,} B", "percent": f"{value:.1%}", "plain": f"{value:.4g}"}[style]
+
+
+def deployment_table(metrics_by_notebook: dict[str, dict]) -> str:
+    """Markdown table of every model in DEPLOYED whose notebook is in `metrics_by_notebook` (path → recorded values)."""
+    lines = ["| model | notebook | flash (int8) | arena | quality | float | int8 on TFLM | TFLM vs LiteRT: max steps "
+             "| argmax agreement | reference |", "|---|---|---:|---:|---|---:|---:|---:|---:|---|"]
+    for model in DEPLOYED:
+        if model.notebook not in metrics_by_notebook:
+            continue
+        metrics = metrics_by_notebook[model.notebook]
+        quality = "percent" if "accuracy" in model.quality else "plain"
+        cells = [model.model, f"`{model.notebook}`", _value(metrics, model.flash, "bytes"),
+                 _value(metrics, model.arena, "bytes"), model.quality, _value(metrics, model.float_quality, quality),
+                 _value(metrics, model.int8_quality, quality), _value(metrics, model.max_steps, "plain"),
+                 _value(metrics, model.agreement, "percent"), model.reference]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(selected: list[str]) -> int:
+    """Run every notebook (or only `selected` paths, then without writing RESULTS.md) and write the results file."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    if selected:
+        rows = []
+        for path in selected:
+            seconds, metrics = run(Path(path).resolve())
+            rows.append((str(Path(path).resolve().relative_to(ROOT)), seconds, metrics))
+        print(table(rows) + "\n\n" + deployment_table({name: metrics for name, _, metrics in rows}))
+        return 0 if all(seconds <= BUDGET_SECONDS for _, seconds, _ in rows) else 1
     library = library_table()
     print(library, flush=True)
     rows = []
@@ -91,10 +169,16 @@ def main() -> int:
         "## The notebooks\n\n"
         "Each notebook ran once, top to bottom, in a fresh kernel (wall-clock time, kernel start included).\n"
         f"The course's target is at most {BUDGET_SECONDS} s per notebook on 2 CPU cores, with no network.\n\n"
-        + table(rows) + "\n")
+        + table(rows) + "\n\n"
+        "## The deployed models\n\n"
+        "Every model the course deploys, as its notebook measured it in the run above: int8 flash and the smallest\n"
+        "tensor arena TensorFlow Lite Micro runs it with, float vs int8 quality (int8 run on TFLite Micro), and how\n"
+        "far LiteRT's outputs (XNNPACK kernels) are from TFLite Micro's, in int8 steps and as argmax agreement.\n"
+        "The reference column quotes published numbers: TFLite Micro's examples and MLPerf Tiny's quality targets.\n\n"
+        + deployment_table({name: metrics for name, _, metrics in rows}) + "\n")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0 if all(seconds <= BUDGET_SECONDS for _, seconds, _ in rows) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
