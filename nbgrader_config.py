@@ -20,6 +20,16 @@ c.Execute.startup_timeout = 120
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# Sanitizing a submission: nbgrader's steps, with a DeduplicateIds that does not stop the whole run when a
+# learner copied a graded cell (course/sandbox.py).
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "course.sandbox.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # Autograde runs every submission in the grading sandbox (course/sandbox.py: bubblewrap, no network, no view
 # of the course directory, limits on memory, CPU time, processes and file size). Only autograde: learners'
 # `nbgrader validate` keeps nbgrader's plain Execute and needs no bubblewrap. Without bubblewrap autograde

@@ -103,11 +103,12 @@ def build_report(root: Path, assignment: str, log: str = "") -> list[StudentRepo
     failures = log_failures(log, assignment)
     reports = []
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        max_score = gradebook.find_assignment(assignment).max_score
         for student in _students(root, assignment, gradebook):
-            report = StudentReport(student)
+            report = StudentReport(student, max_score=max_score)
             try:
                 submission = gradebook.find_submission(assignment, student)
-                report.score, report.max_score = submission.score, submission.max_score
+                report.score = submission.score
                 grades = {g.name: g for nb in submission.notebooks for g in nb.grades if g.cell_type == "code"}
             except MissingEntry:
                 grades = {}

@@ -17,6 +17,8 @@ notebooks are untouched, and need no bubblewrap). Its kernel manager wraps the k
 
 If bubblewrap is missing or cannot create namespaces, autograding fails with a message saying so;
 setting `COURSE_SANDBOX=off` grades without the sandbox, and says so loudly for every submission.
+
+`DeduplicateIds` hardens nbgrader's sanitizing step against a copied graded cell (see its docstring).
 """
 import os
 import shutil
@@ -27,6 +29,8 @@ from functools import cache
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import DeduplicateIds as NbGraderDeduplicateIds
 from nbgrader.preprocessors import Execute
 from traitlets import Integer, Unicode, default
 
@@ -192,3 +196,19 @@ class SandboxedExecute(Execute):
     def __init__(self, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
         super().__init__(**kwargs)
+
+
+class DeduplicateIds(NbGraderDeduplicateIds):
+    """nbgrader's DeduplicateIds, minus a crash: an earlier copy of a graded cell becomes a plain cell.
+
+    A learner who copies a graded cell duplicates its grade id. nbgrader 0.9.6 then empties the copy's
+    `nbgrader` metadata, which CheckCellMetadata takes for an outdated format: it stops the whole
+    autograde run, for every student after this one. Removing the key makes the copy an ordinary cell.
+    """
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, cell_index: int) -> tuple[NotebookNode, dict]:
+        """Keep the last cell with each grade id; earlier copies lose their nbgrader metadata."""
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        if cell.metadata.get("nbgrader") == {}:
+            del cell.metadata["nbgrader"]
+        return cell, resources
