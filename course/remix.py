@@ -93,16 +93,16 @@ def _check_board(module: Module, board: str, root: Path) -> None:
         raise RemixError(f"module {module.id} does not support board {board!r} (it supports {list(module.boards)})")
     if module.memory is None:
         return
+    needed = dict(module.memory)
     cell = parameters_cell(nbformat.read(Path(root) / module.assignment, as_version=4))
-    if cell is None:
-        raise RemixError(f"module {module.id} deploys a model but its assignment has no parameters cell "
-                         "(a code cell with metadata \"course\": {\"parameters\": true})")
-    values = read_parameters(cell)
+    if cell is not None:  # the assignment's own budget, which the remix keeps
+        values = read_parameters(cell)
+        needed = {"flash_kb": max(needed["flash_kb"], values["FLASH_BUDGET_KB"]),
+                  "arena_kb": max(needed["arena_kb"], values["ARENA_BUDGET_KB"])}
     spec = BOARDS[board]
     flash_free = (spec.flash_bytes - DEFAULT_FLASH_RESERVED_BYTES) // 1024
     ram_free = (spec.ram_bytes - DEFAULT_RAM_RESERVED_BYTES) // 1024
-    needs = {"flash": (max(values["FLASH_BUDGET_KB"], module.memory["flash_kb"]), flash_free),
-             "RAM (tensor arena)": (max(values["ARENA_BUDGET_KB"], module.memory["arena_kb"]), ram_free)}
+    needs = {"flash": (needed["flash_kb"], flash_free), "RAM (tensor arena)": (needed["arena_kb"], ram_free)}
     for what, (needed, free) in needs.items():
         if needed > free:
             raise RemixError(f"board {board!r} is too small for module {module.id}: it needs {needed} KB of {what}, "
