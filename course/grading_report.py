@@ -54,7 +54,7 @@ def tampered_cells(released: nbformat.NotebookNode, submitted: nbformat.Notebook
     return [gid for gid, checksum in _protected_cells(released).items() if mine.get(gid) != checksum]
 
 
-def test_status(cell: nbformat.NotebookNode) -> str:
+def cell_status(cell: nbformat.NotebookNode) -> str:
     """How a graded cell of an autograded notebook ended: passed, timeout, memory limit or failed: Error."""
     errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
     if not errors:
@@ -143,7 +143,7 @@ def _check_notebook(root: Path, assignment: str, student: str, name: str, report
     for name in report.tests:
         report.tests[name] = "cell deleted"  # unless found below (nbgrader re-inserts edited, not deleted, cells)
     for cell in cells:
-        status = test_status(cell) if cell.cell_type == "code" else "passed"
+        status = cell_status(cell) if cell.cell_type == "code" else "passed"
         if status in ("timeout", "memory limit"):  # in any cell: it explains the failures that follow
             report.reasons.append(status)
         if _grade_id(cell) in report.tests:
