@@ -116,8 +116,9 @@ def test_grading_time_is_bounded(graded):
 def test_nothing_outside_the_submission_is_visible_to_student_code(graded):
     course = graded[0]
     notebook = nbformat.read(course / "autograded" / "snooper" / "tiny" / "tiny.ipynb", as_version=4)
-    text = nbformat.writes(notebook)
-    assert "blocked: [Errno 2] No such file or directory" in text and "LEAK" not in text
+    output = "".join(o.get("text", "") for o in cell(notebook, "double").outputs)
+    leaks = [line for line in output.splitlines() if line.startswith("LEAK") and "/snooper/" not in line]
+    assert "blocked: [Errno 2] No such file or directory" in output and not leaks  # its own folder only
 
 
 def test_huge_output_is_truncated(graded):
