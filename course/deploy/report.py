@@ -309,7 +309,8 @@ def litert_predict(model_bytes: bytes, x: np.ndarray, xnnpack: bool = True) -> n
     """Outputs of LiteRT (`ai_edge_litert`) for one input or a batch; same conventions as tflm_predict.
 
     By default LiteRT runs most ops through its XNNPACK delegate, as it does on a desktop or phone;
-    `xnnpack=False` uses LiteRT's built-in kernels only (which compute int8 ops as TFLM does).
+    `xnnpack=False` uses LiteRT's built-in kernels only (on the course's int8 models they give exactly
+    TFLM's outputs).
     """
     input_tensor, _ = _io(model_bytes)
     resolver = OpResolverType.AUTO if xnnpack else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
