@@ -1,4 +1,5 @@
-"""Drive a real JupyterLab server in headless Chromium (Playwright), as learners and instructors use it.
+"""Learners' clients in tests: a real JupyterLab in headless Chromium (Playwright), and the notebooks
+as a learner holds them (a student version with the solutions filled in, the pass line of a test cell).
 
 Recipe from ../shared/STACK.md: Debian's /usr/bin/chromium (never `playwright install`), a token,
 settings that keep news pop-ups off the screenshots, and every cell kept in the DOM.
