@@ -188,6 +188,10 @@ def test_lecture_figures_render_and_an_explorer_responds_to_its_slider(notebooks
     page.locator(".jp-StatusBar-Widget", has_text="| Idle").first.wait_for()
     _screenshot(page, "widget-explorer.png")
 
+    # Markdown printed by code is typeset by MathJax: two "$" in one output make a formula of the text between.
+    typeset = page.locator(".jp-Notebook .jp-OutputArea-output mjx-container").count()
+    assert not typeset, f"{typeset} formula(s) typeset in Markdown outputs: escape dollar signs as \\$"
+
 
 def test_formgrader_lists_every_assignment(lab, browser):
     page = browser.new_page()
