@@ -134,13 +134,10 @@ def test_setup_cell_installs_the_course_in_a_fresh_environment_then_the_notebook
 COLAB_LINK = re.compile(r"https://colab\.research\.google\.com/github/([^/\s]+/[^/\s]+)/blob/([^/\s]+)/([^)\s\"'>]+)")
 
 
-@pytest.mark.parametrize("path", _colab_notebooks() + [str(p.relative_to(ROOT)) for p in (ROOT / "source").glob("*/*.ipynb")]
-                         + ["README.md"])
+@pytest.mark.parametrize("path", _colab_notebooks() + [str(p.relative_to(ROOT)) for p in sorted((ROOT / "source").glob("*/*.ipynb"))])
 def test_open_in_colab_links_point_at_files_in_the_repository(path):
-    text = (ROOT / path).read_text()
-    links = COLAB_LINK.findall(text)
-    if path.endswith(".ipynb"):
-        assert links, f"{path} has no Open in Colab link"
+    links = COLAB_LINK.findall((ROOT / path).read_text())
+    assert links, f"{path} has no Open in Colab link"
     for repository, revision, target in links:
         assert (repository, revision) == (REPOSITORY, REVISION), f"{path}: link to {repository}@{revision}"
         assert (ROOT / target).is_file(), f"{path}: the Colab link points at {target}, which is not in the repository"
