@@ -77,8 +77,8 @@ def start_lab(root: Path, workdir: Path, timeout: float = 120) -> Lab:
                f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True"]
     if os.geteuid() == 0:
         command.append("--allow-root")
-    log = open(workdir / "jupyter-lab.log", "w")
-    process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(workdir / "jupyter-lab.log", "w") as log:
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     lab = Lab(f"http://127.0.0.1:{port}", Path(root), process)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
