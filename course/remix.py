@@ -37,8 +37,7 @@ CONFIG_KEYS = ("id", "title", "modules", "board", "language", "timeout")
 COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 MAX_TIMEOUT = 3600
 # The repository's generic tests: they read the course they sit in (ROOT = their parent's parent).
-GENERIC_TESTS = ("conftest.py", "submissions.py", "test_release.py", "test_autograde.py",
-                 "test_student_versions.py", "test_notebook_conventions.py")
+GENERIC_TESTS = ("conftest.py", "submissions.py", "test_release.py", "test_autograde.py", "test_notebook_conventions.py")
 PARAMETER = re.compile(r"^(?P<name>BOARD|FLASH_BUDGET_KB|ARENA_BUDGET_KB)\s*=\s*(?P<value>.+?)\s*(#.*)?$", re.M)
 
 
