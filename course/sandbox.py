@@ -6,7 +6,7 @@ notebooks are untouched, and need no bubblewrap). Its kernel manager wraps the k
 `bwrap` (Debian/Ubuntu package `bubblewrap`) and `prlimit` (util-linux):
 
 - no network (`--unshare-net`; the kernel talks to nbgrader over IPC sockets, not TCP);
-- a file system made of the operating system (`/usr`, `/etc`, read-only), the Python environment and
+- a file system made of the operating system (`/usr`, `/etc` without its secrets, read-only), the Python environment and
   the `course` package (read-only), a private `/tmp` and the submission's own working directory
   (read-write). The course directory, the gradebook, other students' work and the exchange are absent;
 - limits per process on memory (RLIMIT_DATA: TensorFlow reserves too much address space for
@@ -41,6 +41,9 @@ PASSED_VARIABLES = ("COURSE_GRADING_SECRET", "NBGRADER_EXECUTION", "NBGRADER_VAL
                     "TF_ENABLE_ONEDNN_OPTS", "PYTHONHASHSEED", "OMP_NUM_THREADS", "LANG", "LC_ALL", "TZ")
 SYSTEM_PATHS = ("/usr", "/etc", "/sys")
 MERGED_USR = ("/bin", "/sbin", "/lib", "/lib32", "/lib64")
+# /etc is visible read-only (the kernel needs its libraries' settings); its secrets are hidden behind empties.
+SECRET_FILES = ("/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-")
+SECRET_DIRS = ("/etc/ssh", "/etc/ssl/private")
 CGROUP_PIDS = Path("/sys/fs/cgroup/pids")
 CGROUP_PREFIX = "course-sandbox-"
 
@@ -70,6 +73,12 @@ def _system_binds() -> list[str]:
             args += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             args += ["--ro-bind", path, path]
+    for path in SECRET_FILES:
+        if os.path.lexists(path):
+            args += ["--ro-bind", "/dev/null", path]
+    for path in SECRET_DIRS:
+        if os.path.isdir(path):
+            args += ["--tmpfs", path]
     return args
 
 

@@ -54,6 +54,7 @@ def sandboxed(tmp_path_factory):
         f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=3).sendall(b'hello')")))
     submit(course, "reader", answered(course, double=_attempt(f"print(open('{course}/source/tiny/tiny.ipynb').read())")))
     submit(course, "memory", answered(course, double=_attempt("hog = bytearray(8 * 2**30)")))
+    submit(course, "shadow", answered(course, double=_attempt("print('shadow:', repr(open('/etc/shadow').read()))")))
     run_nbgrader(["autograde", ASSIGNMENT], cwd=course)
     try:
         connection = server.accept()
@@ -73,6 +74,12 @@ def test_no_connection_to_a_server_on_localhost(sandboxed):
     # the sandbox has a loopback of its own, where nothing listens
     assert "stopped: ConnectionRefusedError(111, 'Connection refused')" in _outputs(course, "network")
     assert _score(course, "network") == 2
+
+
+def test_the_systems_password_hashes_are_hidden(sandboxed):
+    output = _outputs(sandboxed[0], "shadow")
+    assert "shadow: ''" in output or "stopped:" in output, output
+    assert "root:" not in output
 
 
 def test_the_course_source_is_invisible(sandboxed):
