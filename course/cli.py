@@ -7,10 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from course import __version__
-from course import grading_report
+from course import __version__, grading_report, manifest, remix, translation
 from course.assignments import regenerate_release
-from course import manifest, remix, translation
 
 
 def _release(args: argparse.Namespace) -> int:

@@ -140,8 +140,8 @@ def _check_notebook(root: Path, assignment: str, student: str, name: str, report
     if not autograded.is_file():
         return
     cells = nbformat.read(autograded, as_version=4).cells
-    for name in report.tests:
-        report.tests[name] = "cell deleted"  # unless found below (nbgrader re-inserts edited, not deleted, cells)
+    for grade_id in report.tests:
+        report.tests[grade_id] = "cell deleted"  # unless found below (nbgrader re-inserts edited, not deleted, cells)
     for cell in cells:
         status = cell_status(cell) if cell.cell_type == "code" else "passed"
         if status in ("timeout", "memory limit"):  # in any cell: it explains the failures that follow

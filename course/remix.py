@@ -17,6 +17,7 @@ names, `# 0xNN ·` titles, "week 0xNN" references, "What's next" sections and cl
 """
 import argparse
 import dataclasses
+import functools
 import re
 import shutil
 import tempfile
@@ -204,18 +205,22 @@ class _Build:
         new_id = self.config.modules[there] if 0 <= there < len(self.config.modules) else None
         return original_id != new_id
 
-    def title(self, position: int) -> str:
-        """The next module's title in the remix's language (from its translated lecture)."""
-        module = self.manifest.module(self.config.modules[position])
-        notebook, _ = translate_file(self.root, module.lecture, self.config.language)
-        first = notebook.cells[0].source.splitlines()[0]
-        return first.split(" · ", 1)[1] if " · " in first else module.title
+    @functools.cached_property
+    def titles(self) -> list[str]:
+        """Every module's title in the remix's language (from its translated lecture), in the new order."""
+        titles = []
+        for module_id in self.config.modules:
+            module = self.manifest.module(module_id)
+            notebook, _ = translate_file(self.root, module.lecture, self.config.language)
+            first = notebook.cells[0].source.splitlines()[0]
+            titles.append(first.split(" · ", 1)[1] if " · " in first else module.title)
+        return titles
 
     def next_text(self, position: int, language: str, assignment: bool) -> str:
         phrases = self.manifest.languages[language]
         if position + 1 >= len(self.config.modules):
             return phrases["last_assignment" if assignment else "last_module"]
-        title = self.title(position + 1)
+        title = self.titles[position + 1]
         if assignment:
             return phrases["next_week"].format(title=title)
         text = f"**{phrases['week']} {week_number(position + 1)} — {title}.**"
@@ -368,7 +373,7 @@ def build(raw_config: object, out: Path, root: Path) -> RemixReport:
                 notebook, new_path = state.notebook(position, path, assignment)
                 (work / new_path).parent.mkdir(parents=True, exist_ok=True)
                 nbformat.write(notebook, work / new_path)
-            title = state.title(position)
+            title = state.titles[position]
             topics = module.topics if config.language == SOURCE_LANGUAGE else ""
             modules.append(dataclasses.replace(module, id=new_id, title=title, topics=topics))
         (work / CONFIG_FILE).write_text(_nbgrader_config(root, config), encoding="utf-8")

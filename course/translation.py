@@ -46,6 +46,11 @@ def catalog_path(root: Path, language: str, notebook: str) -> Path:
     return Path(root) / "translations" / language / kind / (Path(notebook).stem + suffix)
 
 
+def read_catalog(path: Path) -> polib.POFile | None:
+    """The catalog at `path`, or None if there is none yet."""
+    return polib.pofile(str(path), wrapwidth=0) if path.is_file() else None
+
+
 def template(notebook: nbformat.NotebookNode, name: str) -> polib.POFile:
     """The untranslated catalog of a notebook: one entry per translatable cell, keyed by cell id."""
     pot = polib.POFile(wrapwidth=0)
@@ -96,8 +101,7 @@ def extract(root: Path, languages: list[str]) -> list[Path]:
         targets = [(catalog_path(root, TEMPLATES, name), pot)]
         for language in languages:
             path = catalog_path(root, language, name)
-            existing = polib.pofile(str(path), wrapwidth=0) if path.is_file() else None
-            targets.append((path, merge(pot, existing, language)))
+            targets.append((path, merge(pot, read_catalog(path), language)))
         for path, catalog in targets:
             path.parent.mkdir(parents=True, exist_ok=True)
             catalog.save(str(path))
@@ -135,9 +139,7 @@ def translate_file(root: Path, name: str, language: str) -> tuple[nbformat.Noteb
     notebook = nbformat.read(Path(root) / name, as_version=4)
     if language == SOURCE_LANGUAGE:
         return notebook, []
-    path = catalog_path(root, language, name)
-    catalog = polib.pofile(str(path), wrapwidth=0) if path.is_file() else None
-    return translate(notebook, catalog, name)
+    return translate(notebook, read_catalog(catalog_path(root, language, name)), name)
 
 
 def _extract(args: argparse.Namespace) -> int:
