@@ -21,21 +21,21 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Sanitizing a submission: nbgrader's steps, with a DeduplicateIds that does not stop the whole run when a
-# learner copied a graded cell (course/sandbox.py).
+# learner copied a graded cell (course/grading/sandbox.py).
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
-    "course.sandbox.DeduplicateIds",
+    "course.grading.sandbox.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# Autograde runs every submission in the grading sandbox (course/sandbox.py: bubblewrap, no network, no view
+# Autograde runs every submission in the grading sandbox (course/grading/sandbox.py: bubblewrap, no network, no view
 # of the course directory, limits on memory, CPU time, processes and file size). Only autograde: learners'
 # `nbgrader validate` keeps nbgrader's plain Execute and needs no bubblewrap. Without bubblewrap autograde
 # fails, saying so; COURSE_SANDBOX=off grades unsandboxed (and says so for every submission).
 c.Autograde.autograde_preprocessors = [
-    "course.sandbox.SandboxedExecute",
+    "course.grading.sandbox.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -55,10 +55,10 @@ c.SandboxedKernelManager.file_mb = 1024
 c.Autograde.exclude_overwriting = {}
 
 # Feedback returned to students never shows hidden tests: neither their code (ClearHiddenTests)
-# nor the traceback lines quoting it when they failed (course.feedback.HideHiddenTestTracebacks).
+# nor the traceback lines quoting it when they failed (course.grading.feedback.HideHiddenTestTracebacks).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "course.feedback.HideHiddenTestTracebacks",
+    "course.grading.feedback.HideHiddenTestTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

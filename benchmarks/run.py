@@ -4,7 +4,7 @@ Speed and memory targets live here, not in the tests. Three tables:
 - the library: size and generation time of every default dataset, feature extraction throughput;
 - the notebooks: every lecture notebook and instructor assignment runs once in a fresh kernel with
   nbclient, the way the tests and nbgrader run it (target: 60 s each on 2 CPU cores); values a
-  notebook reports with `course.metrics.record` (accuracy, flash, arena…) are collected beside its time;
+  notebook reports with `course.notebook.metrics.record` (accuracy, flash, arena…) are collected beside its time;
 - the deployed models: flash, arena, float vs int8 quality and TFLM vs LiteRT agreement of every model
   the course deploys, read from those recorded values, beside published reference numbers.
 
@@ -25,7 +25,7 @@ from nbclient import NotebookClient
 
 from course import data
 from course.features import log_mel_spectrogram
-from course.metrics import read_metrics
+from course.notebook.metrics import read_metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"

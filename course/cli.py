@@ -7,8 +7,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from course import __version__, grading_report, manifest, remix, translation
-from course.assignments import regenerate_release
+from course import __version__
+from course.authoring import manifest, remix, translation
+from course.authoring.release import regenerate_release
+from course.grading import report
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -23,7 +25,7 @@ def _register_release(commands) -> None:
     release.set_defaults(handler=_release)
 
 
-COMMANDS = (_register_release, manifest.register, remix.register, translation.register, grading_report.register)
+COMMANDS = (_register_release, manifest.register, remix.register, translation.register, report.register)
 
 
 def main(argv: list[str] | None = None) -> int:

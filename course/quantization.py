@@ -1,8 +1,8 @@
 """Affine int8 (and other bit-width) quantization, as in TensorFlow Lite:
 ``q = clip(round(x / scale) + zero_point, qmin, qmax)`` and ``x ≈ scale * (q - zero_point)``.
 
-Week 0x03 derives these formulas by hand; `course.plots.plot_quantization` draws them and
-`course.widgets.quantization_explorer` lets learners play with them.
+Week 0x03 derives these formulas by hand; `course.lessons.plots.plot_quantization` draws them and
+`course.lessons.explorers.quantization_explorer` lets learners play with them.
 """
 import numpy as np
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from course.assignments import nbgrader_env
+from course.grading.nbgrader import nbgrader_env
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

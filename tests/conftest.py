@@ -10,10 +10,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from course.assignments import assignments, copy_course, run_nbgrader
-
 from submissions import PARTIAL_ANSWERS, wrong_answer_submission
+
+from course.grading.nbgrader import assignments, copy_course, run_nbgrader
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = assignments(ROOT)

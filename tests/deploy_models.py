@@ -4,12 +4,11 @@ Everything is cached per test session: each model is trained, converted and insp
 """
 import functools
 
-import course  # noqa: F401  (quiet, deterministic TensorFlow before it is imported)
-
 import keras
 import numpy as np
 from sklearn.datasets import load_digits
 
+import course  # noqa: F401  (quiet, deterministic TensorFlow before it is imported)
 from course.deploy import ModelReport, convert, inspect
 
 

@@ -1,10 +1,10 @@
-"""course.adversarial: the TensorFlow log-mel equals the NumPy one; SNR arithmetic; FGSM raises the loss."""
+"""course.lessons.adversarial: the TensorFlow log-mel equals the NumPy one; SNR arithmetic; FGSM raises the loss."""
 import numpy as np
 import pytest
 
 import course  # noqa: F401  (quiet TensorFlow before it is imported)
-from course import adversarial
 from course.features import log_mel_spectrogram
+from course.lessons import adversarial
 
 
 def test_snr_and_epsilon():
@@ -27,7 +27,7 @@ def test_gradient_sign_attack_increases_the_loss():
     import keras
 
     from course.models import kws_cnn
-    from course.seeding import seed_everything
+    from course.notebook.seeding import seed_everything
 
     seed_everything(0)
     model = kws_cnn(n_classes=3, channels=4, n_blocks=1)

@@ -1,11 +1,11 @@
-"""course.anomaly: features, scaling, autoencoder scores (float and int8 on TFLM), thresholds."""
+"""course.lessons.anomaly: features, scaling, autoencoder scores (float and int8 on TFLM), thresholds."""
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
 import course  # noqa: F401  (quiet TensorFlow before it is imported)
-from course import anomaly
 from course.data import vibration
+from course.lessons import anomaly
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,8 @@
 import nbformat
 
-from course.assignments import assignments, copy_course, generate_release
+from course.authoring.release import generate_release
 from course.cli import main
+from course.grading.nbgrader import assignments, copy_course
 
 
 def _tiny_course(root):

@@ -6,7 +6,6 @@ import re
 
 import nbformat
 import pytest
-
 from conftest import ASSIGNMENTS, ROOT, notebook_name
 from submissions import PARTIAL_ANSWERS
 

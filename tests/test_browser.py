@@ -8,12 +8,27 @@ import shutil
 
 import nbformat
 import pytest
-from playwright.sync_api import sync_playwright
-
-from browser_helpers import (STDERR, STDOUT, TOKEN, VIEWPORT, Lab, cell, launch_chromium, nbgrader_meta,
-                             open_notebook, pass_line, shutdown_kernel, solved_student_version, start_lab,
-                             start_run_all, stop_lab, validate, wait_for_run)
+from browser_helpers import (
+    STDERR,
+    STDOUT,
+    TOKEN,
+    VIEWPORT,
+    Lab,
+    cell,
+    launch_chromium,
+    nbgrader_meta,
+    open_notebook,
+    pass_line,
+    shutdown_kernel,
+    solved_student_version,
+    start_lab,
+    start_run_all,
+    stop_lab,
+    validate,
+    wait_for_run,
+)
 from conftest import ASSIGNMENTS, ROOT, notebook_name
+from playwright.sync_api import sync_playwright
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 LECTURE = "notebooks/0x00-welcome.ipynb"     # the fastest lecture; it has figures and two explorers

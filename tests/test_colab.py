@@ -2,7 +2,7 @@ import subprocess
 import sys
 
 from course import __version__
-from course.colab import REPOSITORY, SETUP_CELL, badge_markdown, colab_url
+from course.notebook.colab import REPOSITORY, SETUP_CELL, badge_markdown, colab_url
 
 
 def test_colab_url_opens_the_file_at_the_pinned_revision():

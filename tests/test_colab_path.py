@@ -20,13 +20,18 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from browser_helpers import (
+    nbgrader_meta,
+    pass_line,
+    solved_student_version,
+    visible_tests,
+)
+from conftest import ASSIGNMENTS, LECTURES, ROOT, notebook_name
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 
-from browser_helpers import nbgrader_meta, pass_line, solved_student_version, visible_tests
-from conftest import ASSIGNMENTS, LECTURES, ROOT, notebook_name
-from course.colab import REPOSITORY, REVISION, SETUP_CELL
+from course.notebook.colab import REPOSITORY, REVISION, SETUP_CELL
 
 SITE_PACKAGES = Path(sysconfig.get_paths()["purelib"])
 STUDENT_VERSIONS = [ROOT / "release" / a / notebook_name(a) for a in ASSIGNMENTS]

@@ -6,9 +6,9 @@ against small stand-in headers that declare exactly the TFLite Micro API the ske
 import re
 import subprocess
 
+import deploy_models as dm
 import pytest
 
-import deploy_models as dm
 from course.deploy import arduino_sketch, model_ops
 from course.deploy.arduino import RESOLVER_METHODS, resolver_calls, sketch_arena_bytes
 

@@ -3,8 +3,18 @@ import dataclasses
 
 import pytest
 
-from course.deploy import BOARDS, ModelReport, estimate_energy_mj, estimate_latency_ms, fits
-from course.deploy.boards import DEFAULT_FLASH_RESERVED_BYTES, DEFAULT_RAM_RESERVED_BYTES, OP_OVERHEAD_CYCLES
+from course.deploy import (
+    BOARDS,
+    ModelReport,
+    estimate_energy_mj,
+    estimate_latency_ms,
+    fits,
+)
+from course.deploy.boards import (
+    DEFAULT_FLASH_RESERVED_BYTES,
+    DEFAULT_RAM_RESERVED_BYTES,
+    OP_OVERHEAD_CYCLES,
+)
 
 KIB, MIB = 1024, 1024 * 1024
 

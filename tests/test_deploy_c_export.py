@@ -2,9 +2,9 @@
 import re
 import subprocess
 
+import deploy_models as dm
 import pytest
 
-import deploy_models as dm
 from course.deploy import c_array
 
 MAIN = r"""

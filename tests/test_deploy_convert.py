@@ -1,11 +1,11 @@
 """course.deploy.convert: real TFLiteConverter conversions of the small test models."""
+import deploy_models as dm
 import numpy as np
 import pytest
 import tensorflow as tf
 from ai_edge_litert.interpreter import Interpreter
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
-import deploy_models as dm
 from course.deploy import convert, litert_predict
 from course.deploy.convert import MAX_REPRESENTATIVE_SAMPLES, _representative_dataset
 

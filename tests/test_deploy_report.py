@@ -1,12 +1,19 @@
 """course.deploy.inspect / tflm_predict: real TFLite Micro runs in child processes."""
 from concurrent.futures import ThreadPoolExecutor
 
+import deploy_models as dm
 import numpy as np
 import pytest
 from ai_edge_litert.interpreter import Interpreter
 
-import deploy_models as dm
-from course.deploy import TFLMError, convert, inspect, litert_predict, model_ops, tflm_predict
+from course.deploy import (
+    TFLMError,
+    convert,
+    inspect,
+    litert_predict,
+    model_ops,
+    tflm_predict,
+)
 from course.deploy.report import ARENA_RESOLUTION_BYTES
 
 

@@ -3,7 +3,6 @@ import re
 from importlib.metadata import version
 
 import yaml
-
 from conftest import ROOT
 
 PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==(\S+)$")

@@ -7,10 +7,10 @@ import zipfile
 
 import nbformat
 import pytest
+from fixtures.tiny_course import ASSIGNMENT, NOTEBOOK, answered, cell, make_course
 from nbgrader.api import Gradebook
 
-from course.assignments import run_nbgrader
-from fixtures.tiny_course import ASSIGNMENT, NOTEBOOK, answered, cell, make_course
+from course.grading.nbgrader import run_nbgrader
 
 COURSE_ID = "tinyml-0x"
 WRONG_TOTAL = "def total(xs):\n    return 0"

@@ -1,8 +1,8 @@
-"""course.fairness: per-group accuracy with bootstrap intervals, and disparity."""
+"""course.lessons.fairness: per-group accuracy with bootstrap intervals, and disparity."""
 import numpy as np
 import pytest
 
-from course import fairness
+from course.lessons import fairness
 
 
 def test_bootstrap_interval():

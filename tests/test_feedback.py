@@ -1,6 +1,6 @@
 import nbformat
 
-from course.feedback import HideHiddenTestTracebacks
+from course.grading.feedback import HideHiddenTestTracebacks
 
 
 def _cell(source, traceback):

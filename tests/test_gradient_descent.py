@@ -1,4 +1,4 @@
-"""Tests of course.gradient_descent: the week-0x00 line fit and its explorer widget."""
+"""Tests of course.lessons.gradient_descent: the week-0x00 line fit and its explorer widget."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from course import gradient_descent as gd
+from course.lessons import gradient_descent as gd
 
 
 @pytest.fixture(scope="module")

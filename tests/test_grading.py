@@ -1,6 +1,6 @@
 import numpy as np
 
-from course.grading import SECRET_VARIABLE, grading_rng, grading_seed
+from course.grading.hidden import SECRET_VARIABLE, grading_rng, grading_seed
 
 
 def test_same_secret_and_salt_give_the_same_data(monkeypatch):

@@ -2,9 +2,15 @@
 import csv
 
 import nbformat
-
-from course.grading_report import StudentReport, log_failures, tampered_cells, cell_status, write_report
 from fixtures.tiny_course import cell, source_notebook
+
+from course.grading.report import (
+    StudentReport,
+    cell_status,
+    log_failures,
+    tampered_cells,
+    write_report,
+)
 
 
 def _error(ename, evalue=""):

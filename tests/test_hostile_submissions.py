@@ -8,10 +8,17 @@ import time
 
 import nbformat
 import pytest
+from fixtures.tiny_course import (
+    answered,
+    cell,
+    make_course,
+    source_notebook,
+    student_notebook,
+    submit,
+)
 from nbgrader.api import Gradebook
 
-from course.grading_report import grade
-from fixtures.tiny_course import answered, cell, make_course, source_notebook, student_notebook, submit
+from course.grading.report import grade
 
 RIGHT = "def double(x):\n    return 2 * x"
 

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 import course  # noqa: F401  (quiet TensorFlow before it loads)
-from course import kws
 from course.data import Dataset, keywords
 from course.features import log_mel_spectrogram
+from course.lessons import kws
 from course.models import kws_cnn
 
 

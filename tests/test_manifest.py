@@ -3,16 +3,19 @@ import re
 
 import nbformat
 import pytest
+from conftest import ROOT
 
 import course.data
-from conftest import ROOT
-from course.assignments import assignments
+from course.authoring.manifest import ManifestError, load, syllabus_table
+from course.authoring.remix import parameters_cell, read_parameters
+from course.authoring.translation import translate_file
 from course.cli import main
 from course.deploy import BOARDS
-from course.deploy.boards import DEFAULT_FLASH_RESERVED_BYTES, DEFAULT_RAM_RESERVED_BYTES
-from course.manifest import ManifestError, load, syllabus_table
-from course.remix import parameters_cell, read_parameters
-from course.translation import translate_file
+from course.deploy.boards import (
+    DEFAULT_FLASH_RESERVED_BYTES,
+    DEFAULT_RAM_RESERVED_BYTES,
+)
+from course.grading.nbgrader import assignments
 
 MANIFEST = load()
 MODULES = MANIFEST.modules
@@ -104,7 +107,7 @@ def test_readme_syllabus_is_generated_from_the_manifest(capsys):
     (lambda text: text.replace("    hours: 4\n", "", 1), "missing ['hours']"),
 ])
 def test_malformed_manifest_is_refused_with_the_reason(tmp_path, edit, message):
-    from course.manifest import MANIFEST as path
+    from course.authoring.manifest import MANIFEST as path
     broken = tmp_path / "manifest.yml"
     broken.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
     with pytest.raises(ManifestError, match=re.escape(message)):

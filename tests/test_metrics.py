@@ -1,12 +1,12 @@
 import nbformat
 from nbclient import NotebookClient
 
-from course.metrics import MIME_TYPE, read_metrics
+from course.notebook.metrics import MIME_TYPE, read_metrics
 
 
 def test_recorded_values_are_shown_and_read_back_from_an_executed_notebook():
     notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("from course.metrics import record\nrecord(accuracy=0.9251, flash_bytes=18900)"),
+        nbformat.v4.new_code_cell("from course.notebook.metrics import record\nrecord(accuracy=0.9251, flash_bytes=18900)"),
         nbformat.v4.new_code_cell("record(model='kws')"),
     ])
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()

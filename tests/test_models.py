@@ -1,16 +1,15 @@
 import re
 
+import keras
 import numpy as np
 import pytest
-
-import course  # noqa: F401  (quiet TensorFlow before it loads)
-import keras
 import tensorflow as tf
 from ai_edge_litert.interpreter import Interpreter
 from sklearn.datasets import load_digits
 
+import course  # noqa: F401  (quiet TensorFlow before it loads)
 from course import models
-from course.seeding import seed_everything
+from course.notebook.seeding import seed_everything
 
 # Ops TensorFlow Lite Micro has int8 kernels for, among those these models may use.
 TFLM_OPS = {"FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D", "MEAN", "RESHAPE", "SOFTMAX"}

@@ -1,8 +1,8 @@
-"""course.monitoring: drift statistics, model version ids, over-the-air update sizes."""
+"""course.lessons.monitoring: drift statistics, model version ids, over-the-air update sizes."""
 import numpy as np
 import pytest
 
-from course import monitoring
+from course.lessons import monitoring
 
 
 def test_mean_shift_z_and_drift_score():

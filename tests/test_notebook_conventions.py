@@ -4,9 +4,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import ASSIGNMENTS, LECTURES, ROOT, notebook_name
-from course.colab import SETUP_CELL, badge_markdown
+
+from course.notebook.colab import SETUP_CELL, badge_markdown
 
 SOURCES = [ROOT / "source" / a / notebook_name(a) for a in ASSIGNMENTS]
 WEEK = re.compile(r"^(0x0[0-9a-f])-[a-z0-9-]+$")
@@ -51,7 +51,7 @@ def test_title_badge_and_colab_setup_cell(path):
     assert badge_markdown(str(opened_from)) in _markdown(notebook), "missing or wrong 'Open in Colab' badge"
     assert (ROOT / opened_from).is_file(), f"the badge points at {opened_from}, which does not exist"
     first_code = next(c for c in notebook.cells if c.cell_type == "code")
-    assert first_code.source == SETUP_CELL, "the first code cell must be course.colab.SETUP_CELL"
+    assert first_code.source == SETUP_CELL, "the first code cell must be course.notebook.colab.SETUP_CELL"
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)

@@ -1,13 +1,18 @@
-"""course.optimize: timing per inference, magnitude pruning and compressed sizes."""
+"""course.lessons.optimize: timing per inference, magnitude pruning and compressed sizes."""
 import time
-
-import course  # noqa: F401  (quiet TensorFlow before it is imported)
 
 import keras
 import numpy as np
 import pytest
 
-from course.optimize import compressed_bytes, kernel_sparsity, ms_per_inference, prune_by_magnitude, unit_variance_init
+import course  # noqa: F401  (quiet TensorFlow before it is imported)
+from course.lessons.optimize import (
+    compressed_bytes,
+    kernel_sparsity,
+    ms_per_inference,
+    prune_by_magnitude,
+    unit_variance_init,
+)
 
 
 def test_ms_per_inference_cancels_the_fixed_cost():

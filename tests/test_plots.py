@@ -11,7 +11,8 @@ from matplotlib.image import AxesImage  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 import course  # noqa: E402,F401
-from course import features, plots  # noqa: E402
+from course import features  # noqa: E402
+from course.lessons import plots  # noqa: E402
 from course.quantization import dequantize, quantization_params, quantize  # noqa: E402
 
 BOARDS = {

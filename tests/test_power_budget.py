@@ -1,4 +1,4 @@
-"""Tests of course.power_budget: the week-0x00 battery and power arithmetic and its widget."""
+"""Tests of course.lessons.power_budget: the week-0x00 battery and power arithmetic and its widget."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from course import energy
-from course import power_budget as pb
+from course.lessons import power_budget as pb
 
 
 def test_worked_example_by_hand():

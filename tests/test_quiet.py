@@ -1,4 +1,4 @@
-"""course.quiet: silencing Python and C-level output without hiding exceptions."""
+"""course.notebook.quiet: silencing Python and C-level output without hiding exceptions."""
 import logging
 import os
 import sys
@@ -6,7 +6,7 @@ import warnings
 
 import pytest
 
-from course.quiet import quiet
+from course.notebook.quiet import quiet
 
 
 def test_quiet_silences_python_and_file_descriptor_output(capfd):

@@ -3,7 +3,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import ASSIGNMENTS, ROOT
 
 

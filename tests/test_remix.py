@@ -6,13 +6,13 @@ import sys
 import nbformat
 import pytest
 import yaml
-
-import course.remix
 from conftest import ROOT
-from course.assignments import nbgrader_env, run_nbgrader
+
+import course.authoring.remix
+from course.authoring.remix import RemixError, build
 from course.cli import main
 from course.deploy import BOARDS
-from course.remix import RemixError, build
+from course.grading.nbgrader import nbgrader_env, run_nbgrader
 
 WORKSHOP = {"id": "tinyml-taller", "title": "Taller de TinyML", "board": "pico", "language": "es", "timeout": 150,
             "modules": ["0x00-welcome", "0x01-fundamentals", "0x03-deployment"]}
@@ -137,7 +137,7 @@ def test_missing_key_is_refused(tmp_path):
 
 def test_board_too_small_for_the_deployment_budget_is_refused(tmp_path, monkeypatch):
     tiny = dataclasses.replace(BOARDS["pico"], flash_bytes=256 * 1024, ram_bytes=80 * 1024)
-    monkeypatch.setitem(course.remix.BOARDS, "pico", tiny)
+    monkeypatch.setitem(course.authoring.remix.BOARDS, "pico", tiny)
     _refused(tmp_path, WORKSHOP, "board 'pico' is too small for module 0x03-deployment: it needs 30 KB of RAM")
 
 
@@ -154,7 +154,7 @@ def test_a_failure_while_building_leaves_nothing_behind(tmp_path, monkeypatch):
     def broken_release(course_dir, workdir):
         raise RuntimeError("nbgrader failed")
 
-    monkeypatch.setattr(course.remix, "generate_release", broken_release)
+    monkeypatch.setattr(course.authoring.remix, "generate_release", broken_release)
     with pytest.raises(RuntimeError, match="nbgrader failed"):
         build({**WORKSHOP, "modules": ["0x00-welcome"]}, tmp_path / "remix", ROOT)
     assert list(tmp_path.iterdir()) == []

@@ -4,10 +4,17 @@ import socket
 
 import nbformat
 import pytest
+from fixtures.tiny_course import (
+    ASSIGNMENT,
+    NOTEBOOK,
+    answered,
+    cell,
+    make_course,
+    submit,
+)
 
-from course.assignments import nbgrader_env, run_nbgrader
-from course.sandbox import SANDBOX_VARIABLE, bwrap_command
-from fixtures.tiny_course import ASSIGNMENT, NOTEBOOK, answered, cell, make_course, submit
+from course.grading.nbgrader import nbgrader_env, run_nbgrader
+from course.grading.sandbox import SANDBOX_VARIABLE, bwrap_command
 
 RIGHT = "def double(x):\n    return 2 * x"
 NO_BWRAP = "--SandboxedKernelManager.bwrap=/nonexistent/bwrap"

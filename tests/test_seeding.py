@@ -1,7 +1,7 @@
 import keras
 import numpy as np
 
-from course.seeding import seed_everything
+from course.notebook.seeding import seed_everything
 
 
 def test_seed_everything_repeats_numpy_and_keras_randomness():

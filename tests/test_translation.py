@@ -5,11 +5,17 @@ import shutil
 import nbformat
 import polib
 import pytest
-
 from conftest import ROOT
+
+from course.authoring.manifest import load
+from course.authoring.translation import (
+    catalog_path,
+    merge,
+    template,
+    translate,
+    translate_file,
+)
 from course.cli import main
-from course.manifest import load
-from course.translation import catalog_path, merge, template, translate, translate_file
 
 MODULES = load().modules
 NOTEBOOKS = [path for module in MODULES for path in (module.lecture, module.assignment)]

@@ -10,7 +10,13 @@ import numpy as np
 from scipy.io import wavfile
 
 from course.data.dataset import Dataset
-from course.data.keywords import META_FIELDS, SAMPLE_RATE, UNKNOWN, WORDS, keyword_classes
+from course.data.keywords import (
+    META_FIELDS,
+    SAMPLE_RATE,
+    UNKNOWN,
+    WORDS,
+    keyword_classes,
+)
 
 SPLITS = ("train", "validation", "testing")
 # Each background recording is cut in time, so that no stretch of noise is in two splits.

@@ -4,10 +4,24 @@ Arduino sketches and board fit/latency/energy estimates.
 TensorFlow is imported only when `convert` runs, so the rest loads quickly.
 """
 from course.deploy.arduino import arduino_sketch
-from course.deploy.boards import BOARDS, Board, Fit, estimate_energy_mj, estimate_latency_ms, fits
+from course.deploy.boards import (
+    BOARDS,
+    Board,
+    Fit,
+    estimate_energy_mj,
+    estimate_latency_ms,
+    fits,
+)
 from course.deploy.c_export import c_array
 from course.deploy.convert import convert
-from course.deploy.report import ModelReport, TFLMError, inspect, litert_predict, model_ops, tflm_predict
+from course.deploy.report import (
+    ModelReport,
+    TFLMError,
+    inspect,
+    litert_predict,
+    model_ops,
+    tflm_predict,
+)
 
 __all__ = [
     "convert",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from course.energy import energy_mj
 from course.deploy.report import ModelReport
+from course.energy import energy_mj
 
 KIB = 1024
 MIB = 1024 * 1024

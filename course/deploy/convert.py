@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course.quiet import quiet
+from course.notebook.quiet import quiet
 
 MAX_REPRESENTATIVE_SAMPLES = 200
 

@@ -27,7 +27,7 @@ from ai_edge_litert.interpreter import Interpreter as LiteRTInterpreter
 from ai_edge_litert.interpreter import OpResolverType
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
-from course.quiet import quiet
+from course.notebook.quiet import quiet
 
 CHILD_SCRIPT = Path(__file__).with_name("tflm_child.py")
 GENEROUS_ARENA_BYTES = 8 * 1024 * 1024  # far more than any course model needs (person detection: 136 KB)

@@ -8,7 +8,7 @@ The recipe, used by the lecture and the assignment:
 4. score: `anomaly_scores` (float Keras model) or `int8_anomaly_scores` (the int8 .tflite model on
    TensorFlow Lite Micro) — the reconstruction error of each window, high = unusual;
 5. decide: `threshold_for_false_alarm_rate` picks the threshold from normal scores; a window is an
-   anomaly when ``score >= threshold`` (as in `course.plots.plot_roc` and `course.widgets`).
+   anomaly when ``score >= threshold`` (as in `course.lessons.plots.plot_roc` and `course.lessons.explorers`).
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def train_autoencoder(features: np.ndarray, epochs: int = 10, passes_per_epoch: 
     is still not bit-exact run to run). Returns (model, history dict with one "loss" per epoch).
     """
     from course.models import dense_autoencoder
-    from course.seeding import seed_everything
+    from course.notebook.seeding import seed_everything
 
     features = np.asarray(features, dtype=np.float32)
     seed_everything(seed)
@@ -86,7 +86,7 @@ def int8_anomaly_scores(model_bytes: bytes, features: np.ndarray, runtime: str =
 
     if runtime not in ("tflm", "litert"):
         raise ValueError(f"runtime must be 'tflm' or 'litert', got {runtime!r}")
-    from course.quiet import quiet
+    from course.notebook.quiet import quiet
 
     features = np.asarray(features, dtype=np.float32)
     raw = (tflm_predict if runtime == "tflm" else litert_predict)(model_bytes, features)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from course.energy import average_current_ma, battery_life_hours
-from course.gradient_descent import new_figure
+from course.lessons.gradient_descent import new_figure
 
 HOURS_PER_DAY = 24.0
 

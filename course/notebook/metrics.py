@@ -6,7 +6,7 @@ notebook to write `benchmarks/RESULTS.md`. Front-ends that do not know the MIME 
 """
 from IPython.display import display
 
-MIME_TYPE = "application/vnd.tinyml-course.metrics+json"
+MIME_TYPE = "application/vnd.tinyml-course.notebook.metrics+json"
 
 
 def _format(value: object) -> str:

@@ -21,18 +21,28 @@ import functools
 import re
 import shutil
 import tempfile
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import tomllib
 import yaml
 
-from course.assignments import CONFIG_FILE, generate_release
-from course.colab import badge_markdown
-from course.deploy.boards import BOARDS, DEFAULT_FLASH_RESERVED_BYTES, DEFAULT_RAM_RESERVED_BYTES
-from course.manifest import Manifest, Module, load, syllabus_table
-from course.translation import BADGE_PREFIX, SOURCE_LANGUAGE, Fallback, translate_file
+from course.authoring.manifest import Manifest, Module, load, syllabus_table
+from course.authoring.release import generate_release
+from course.authoring.translation import (
+    BADGE_PREFIX,
+    SOURCE_LANGUAGE,
+    Fallback,
+    translate_file,
+)
+from course.deploy.boards import (
+    BOARDS,
+    DEFAULT_FLASH_RESERVED_BYTES,
+    DEFAULT_RAM_RESERVED_BYTES,
+)
+from course.grading.nbgrader import CONFIG_FILE
+from course.notebook.colab import badge_markdown
 
 CONFIG_KEYS = ("id", "title", "modules", "board", "language", "timeout")
 COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")

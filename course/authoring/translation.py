@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import polib
 
-from course.manifest import load
+from course.authoring.manifest import load
 
 SOURCE_LANGUAGE = "en"
 TEMPLATES = "templates"

@@ -16,7 +16,7 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.utils import compute_checksum, is_grade, is_locked
 
-from course.assignments import nbgrader_env, run_nbgrader
+from course.grading.nbgrader import nbgrader_env, run_nbgrader
 
 REASONS = ("ok", "missing notebook", "invalid notebook", "kernel crash", "timeout", "memory limit",
            "tampered", "failed test", "not graded")

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from course import fundamentals as f
+from course.lessons import model_capacity as f
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The course manifest (`course/manifest.yml`): every module, what it teaches and needs, in one place.
 
 `load()` reads and validates it; `syllabus_table()` renders the README's syllabus. The remix builder
-(`course.remix`) and the translation tools (`course.translation`) read the same manifest.
+(`course.authoring.remix`) and the translation tools (`course.authoring.translation`) read the same manifest.
 """
 import argparse
 from dataclasses import dataclass

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from course.data import sine
-from course.gradient_descent import figure_png, new_figure
+from course.lessons.gradient_descent import figure_png, new_figure
 
 DOMAIN = (0.0, 2 * np.pi)  # the sine data's x range
 

@@ -15,7 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from course import plots, quantization
+from course import quantization
+from course.lessons import plots
 
 KIB = 1024
 
@@ -193,7 +194,9 @@ def capacity_explorer(
     (flash, RAM) assumed for the TFLite Micro runtime and the application. Children: parameters
     slider, bits dropdown, arena slider, HTML, Image.
     """
-    from course.models import model_bytes_estimate  # imports Keras: only when the explorer is used
+    from course.models import (
+        model_bytes_estimate,  # imports Keras: only when the explorer is used
+    )
 
     boards = list(boards.values()) if isinstance(boards, Mapping) else list(boards)
     params = widgets.IntSlider(value=n_params, min=1_000, max=2_000_000, step=1_000, description="parameters", continuous_update=False)

@@ -15,7 +15,7 @@ import hashlib
 
 import numpy as np
 
-from course.optimize import compressed_bytes
+from course.lessons.optimize import compressed_bytes
 
 STD_FLOOR = 1e-6  # smallest reference standard deviation used (a constant feature stays finite)
 DRIFT_THRESHOLD = 0.5  # default alarm level of `drift_score`: the typical feature moved half a std

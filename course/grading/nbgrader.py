@@ -1,14 +1,11 @@
-"""Maintainers' tooling around nbgrader: find assignments, regenerate student versions, run nbgrader.
+"""Running nbgrader on a course directory: its assignments, its environment, a scratch copy of it.
 
-The repository root is the nbgrader course directory. `release/` is committed and must always be
-exactly what `nbgrader generate_assignment` makes from `source/`; `regenerate_release` rebuilds it in
-a temporary copy, so no gradebook or student data is ever written into the repository.
+The repository root is the nbgrader course directory (`nbgrader_config.py`, `source/`, `release/`).
 """
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -52,22 +49,3 @@ def copy_course(root: Path, dest: Path, include_release: bool = True) -> Path:
     if include_release and (Path(root) / "release").is_dir():
         shutil.copytree(Path(root) / "release", dest / "release", ignore=ignore)
     return dest
-
-
-def generate_release(root: Path, workdir: Path) -> Path:
-    """Generate every student version of the course at `root` inside `workdir`; return its release/."""
-    work = copy_course(root, workdir, include_release=False)
-    for assignment in assignments(root):
-        run_nbgrader(["generate_assignment", assignment, "--force"], cwd=work)
-    return work / "release"
-
-
-def regenerate_release(root: Path) -> list[str]:
-    """Rewrite `root/release/` from `root/source/` with nbgrader; return the assignment ids written."""
-    with tempfile.TemporaryDirectory(prefix="course-release-") as tmp:
-        fresh = generate_release(root, Path(tmp))
-        target = Path(root) / "release"
-        if target.exists():
-            shutil.rmtree(target)
-        shutil.copytree(fresh, target)
-    return assignments(root)

@@ -1,5 +1,5 @@
 """Keyword spotting end to end: microphone samples → log-mel features → a tiny spotter → accuracy on
-speakers it never heard (per group: `course.fairness.group_accuracy`). Weeks 0x02 (train), 0x03 (deploy)
+speakers it never heard (per group: `course.lessons.fairness.group_accuracy`). Weeks 0x02 (train), 0x03 (deploy)
 and 0x04 (fairness, robustness) share it.
 
 The reference spotter is a *temporal* CNN: its first layer looks at 3 frames × all 40 mel bins at
@@ -225,7 +225,7 @@ def train_spotter(x: np.ndarray, y: np.ndarray, model=None, epochs: int = EPOCHS
     Seeds everything with `seed` first; the learning rate follows `cosine_schedule`. CPU training is
     not bit-for-bit repeatable: expect accuracies to vary by about a point from run to run.
     """
-    from course.seeding import seed_everything
+    from course.notebook.seeding import seed_everything
 
     seed_everything(seed)
     if model is None:

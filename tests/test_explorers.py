@@ -10,7 +10,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import course  # noqa: E402,F401
-from course import quantization, widgets  # noqa: E402
+from course import quantization  # noqa: E402
+from course.lessons import explorers  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG"
 BOARDS = [
@@ -27,7 +28,7 @@ def no_figures_left_open():
 
 def test_quantization_stats():
     values = np.linspace(-1, 1, 1001)
-    eight, four = widgets.quantization_stats(values, 8), widgets.quantization_stats(values, 4)
+    eight, four = explorers.quantization_stats(values, 8), explorers.quantization_stats(values, 4)
     assert eight["scale"] == pytest.approx(2 / 255) and four["scale"] == pytest.approx(2 / 15)
     assert (eight["qmin"], eight["qmax"], four["qmin"], four["qmax"]) == (-128, 127, -8, 7)
     assert eight["levels_used"] == 256 and four["levels_used"] == 16
@@ -35,35 +36,35 @@ def test_quantization_stats():
     assert eight["mse"] == pytest.approx(eight["scale"] ** 2 / 12, rel=0.1)  # uniform rounding noise
     assert four["mse"] > 100 * eight["mse"]
     assert eight["sqnr_db"] == pytest.approx(10 * np.log10(np.mean(values**2) / eight["mse"]))
-    narrow = widgets.quantization_stats(values, 8, vmin=-0.5, vmax=0.5)
+    narrow = explorers.quantization_stats(values, 8, vmin=-0.5, vmax=0.5)
     scale, zero_point = narrow["scale"], narrow["zero_point"]
     error = quantization.dequantize(quantization.quantize(values, scale, zero_point), scale, zero_point) - values
     assert narrow["clipped"] == np.sum(np.abs(error) > scale / 2 + 1e-12) > 0  # only clipping errs more
     assert narrow["max_abs_error"] > 0.49
-    assert widgets.quantization_stats([0.0, 1.0], 8)["mse"] == 0  # both ends are exact
-    assert widgets.quantization_stats([0.0, 1.0], 8)["sqnr_db"] == float("inf")
+    assert explorers.quantization_stats([0.0, 1.0], 8)["mse"] == 0  # both ends are exact
+    assert explorers.quantization_stats([0.0, 1.0], 8)["sqnr_db"] == float("inf")
 
 
 def test_threshold_stats():
     scores = [0.1, 0.4, 0.35, 0.8, 0.7, 0.2]
     labels = [0, 0, 1, 1, 1, 0]
-    stats = widgets.threshold_stats(scores, labels, 0.35)
+    stats = explorers.threshold_stats(scores, labels, 0.35)
     assert (stats["tp"], stats["fp"], stats["tn"], stats["fn"]) == (3, 1, 2, 0)  # score >= threshold
     assert stats["recall"] == 1.0 and stats["false_alarm_rate"] == pytest.approx(1 / 3)
     assert stats["precision"] == 0.75 and stats["accuracy"] == pytest.approx(5 / 6)
-    strict = widgets.threshold_stats(scores, labels, 0.9)
+    strict = explorers.threshold_stats(scores, labels, 0.9)
     assert (strict["tp"], strict["fp"], strict["recall"], strict["precision"]) == (0, 0, 0.0, 1.0)
 
 
 def test_capacity_stats():
-    stats = widgets.capacity_stats(128 * 1024, 128 * 1024, BOARDS)
+    stats = explorers.capacity_stats(128 * 1024, 128 * 1024, BOARDS)
     assert stats["Tiny"] == {"flash_fraction": 0.5, "ram_fraction": pytest.approx(4 / 3), "fits": False}
     assert stats["Roomy"]["fits"] and stats["Roomy"]["ram_fraction"] == 0.25
-    assert widgets.capacity_stats(1, 1, {"a": BOARDS[0]}).keys() == {"Tiny"}
+    assert explorers.capacity_stats(1, 1, {"a": BOARDS[0]}).keys() == {"Tiny"}
 
 
 def test_quantization_explorer_reacts_to_bits_and_range():
-    box = widgets.quantization_explorer(np.linspace(-1, 1, 201))
+    box = explorers.quantization_explorer(np.linspace(-1, 1, 201))
     bits, value_range, html, image = box.children
     assert isinstance(html, ipywidgets.HTML) and isinstance(image, ipywidgets.Image)
     assert "0.0078431" in html.value  # 8-bit scale 2 / 255
@@ -73,10 +74,10 @@ def test_quantization_explorer_reacts_to_bits_and_range():
     assert "0.13333" in html.value and "-8 … 7" in html.value  # scale 2 / 15
     assert bytes(image.value) != first_image
     value_range.value = (-0.5, 0.5)
-    expected_clipped = widgets.quantization_stats(np.linspace(-1, 1, 201), 4, -0.5, 0.5)["clipped"]
+    expected_clipped = explorers.quantization_stats(np.linspace(-1, 1, 201), 4, -0.5, 0.5)["clipped"]
     assert f"<td>clipped values</td><td style='text-align:right'><b>{expected_clipped}</b>" in html.value
     assert expected_clipped > 0
-    default = widgets.quantization_explorer()
+    default = explorers.quantization_explorer()
     assert "<td>clipped values</td><td style='text-align:right'><b>0</b>" in default.children[2].value
 
 
@@ -84,19 +85,19 @@ def test_threshold_explorer_moves_with_the_slider():
     rng = np.random.default_rng(0)
     scores = np.concatenate([rng.uniform(0, 0.6, 50), rng.uniform(0.4, 1, 50)])
     labels = np.repeat([0, 1], 50)
-    box = widgets.threshold_explorer(scores, labels)
+    box = explorers.threshold_explorer(scores, labels)
     slider, html, image = box.children
     assert slider.min == scores.min() and slider.max == scores.max()
     first_html, first_image = html.value, bytes(image.value)
     slider.value = 0.9
-    stats = widgets.threshold_stats(scores, labels, 0.9)
+    stats = explorers.threshold_stats(scores, labels, 0.9)
     assert html.value != first_html and bytes(image.value) != first_image
     assert f"<b>{stats['tp']}</b>" in html.value and f"{stats['recall']:.3f}" in html.value
     assert "false-alarm rate</td><td style='text-align:right'><b>0.000</b>" in html.value
 
 
 def test_capacity_explorer_reports_fit_per_board():
-    box = widgets.capacity_explorer(BOARDS, n_params=10_000, arena_bytes=10 * 1024, reserved_bytes=(0, 0))
+    box = explorers.capacity_explorer(BOARDS, n_params=10_000, arena_bytes=10 * 1024, reserved_bytes=(0, 0))
     params, bits, arena, html, image = box.children
     assert "Tiny</td><td style='text-align:right'><b>flash 3.8%, RAM 10.4%: fits" in html.value
     bits.value = 32  # 40,000 bytes of weights
