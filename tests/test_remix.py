@@ -84,7 +84,7 @@ def test_full_course_reordered_renumbers_every_week(reordered):
 def test_reordered_course_passes_its_conventions_tests(reordered):
     out, _ = reordered
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                             "tests/test_notebook_conventions.py"], cwd=out, env=nbgrader_env(),
+                             "tests/test_conventions.py"], cwd=out, env=nbgrader_env(),
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0 and " passed" in result.stdout, result.stdout[-3000:]
 

@@ -48,7 +48,7 @@ CONFIG_KEYS = ("id", "title", "modules", "board", "language", "timeout")
 COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 MAX_TIMEOUT = 3600
 # The repository's generic tests: they read the course they sit in (ROOT = their parent's parent).
-GENERIC_TESTS = ("conftest.py", "submissions.py", "test_release.py", "test_autograde.py", "test_notebook_conventions.py")
+GENERIC_TESTS = ("conftest.py", "submissions.py", "test_release.py", "test_autograde.py", "test_conventions.py")
 PARAMETER = re.compile(r"^(?P<name>BOARD|FLASH_BUDGET_KB|ARENA_BUDGET_KB)\s*=\s*(?P<value>.+?)\s*(#.*)?$", re.M)
 
 
@@ -308,7 +308,7 @@ def _adapt_test(name: str, text: str, ids: dict[str, str], manifest: Manifest) -
     """The repository's generic test `name`, adapted to the remix: new assignment ids, every language's words."""
     if name == "submissions.py":
         return re.sub(r'"(0x0[0-9a-f]-[a-z0-9-]+)"', lambda m: f'"{ids.get(m[1], m[1])}"', text)
-    if name != "test_notebook_conventions.py":
+    if name != "test_conventions.py":
         return text
     headings = [p["headings"] for p in manifest.languages.values()]
     words = {key: tuple(dict.fromkeys(h[key] for h in headings)) for key in headings[0]}
