@@ -1,4 +1,4 @@
-"""course/manifest.yml describes the course that exists: modules, files, outcomes, datasets, boards, languages."""
+"""course/authoring/manifest.yml describes the course that exists: modules, files, outcomes, datasets, boards, languages."""
 import re
 
 import nbformat

@@ -1,4 +1,4 @@
-"""The course manifest (`course/manifest.yml`): every module, what it teaches and needs, in one place.
+"""The course manifest (`course/authoring/manifest.yml`): every module, what it teaches and needs, in one place.
 
 `load()` reads and validates it; `syllabus_table()` renders the README's syllabus. The remix builder
 (`course.authoring.remix`) and the translation tools (`course.authoring.translation`) read the same manifest.
@@ -129,5 +129,5 @@ def _syllabus(args: argparse.Namespace) -> int:
 
 def register(commands) -> None:
     """Add `course syllabus` (print the README's syllabus table) to the `course` command."""
-    syllabus = commands.add_parser("syllabus", help="print the syllabus table (markdown) from course/manifest.yml")
+    syllabus = commands.add_parser("syllabus", help="print the syllabus table (markdown) from course/authoring/manifest.yml")
     syllabus.set_defaults(handler=_syllabus)

@@ -6,7 +6,7 @@ The choices are a small YAML file:
     title: TinyML en un fin de semana
     modules: [0x00-welcome, 0x01-fundamentals, 0x03-deployment]   # in teaching order
     board: pico                  # a key of course.deploy.BOARDS
-    language: es                 # a language of course/manifest.yml
+    language: es                 # a language of course/authoring/manifest.yml
     timeout: 180                 # seconds per cell when nbgrader executes a notebook
 
 Everything is checked before anything is written, and the course is built in a temporary directory
