@@ -139,24 +139,6 @@ def mfcc(audio: np.ndarray, sample_rate: int = 16000, n_mfcc: int = 13, **log_me
 # ---------------------------------------------------------------- IMU and vibration
 
 
-def sliding_windows(signal: np.ndarray, window: int, stride: int) -> np.ndarray:
-    """Cut a signal (T, C) — or (T,), treated as one channel — into windows (n, window, C).
-
-    Window ``i`` is ``signal[i * stride : i * stride + window]``; ``n = 1 + (T - window) // stride``
-    (a partial window at the end is dropped). Returns a copy.
-    """
-    signal = np.asarray(signal)
-    if signal.ndim == 1:
-        signal = signal[:, None]
-    if signal.ndim != 2:
-        raise ValueError(f"signal must be (T,) or (T, C), got shape {signal.shape}")
-    if window < 1 or stride < 1:
-        raise ValueError("window and stride must be positive")
-    n = frame_count(len(signal), window, stride)
-    starts = np.arange(n) * stride
-    return signal[starts[:, None] + np.arange(window)]
-
-
 IMU_STATS = ("mean", "std", "rms", "peak_to_peak", "dominant_hz")
 
 

@@ -98,16 +98,6 @@ def test_a_batch_of_clips_matches_clip_by_clip():
         np.testing.assert_allclose(features.log_mel_spectrogram(clip), expected, rtol=1e-5, atol=1e-5)
 
 
-def test_sliding_windows():
-    signal = np.arange(20).reshape(10, 2)
-    windows = features.sliding_windows(signal, window=4, stride=3)
-    assert windows.shape == (3, 4, 2)  # 1 + (10 - 4) // 3
-    np.testing.assert_array_equal(windows[1], signal[3:7])
-    assert features.sliding_windows(np.arange(10), 5, 5).shape == (2, 5, 1)
-    with pytest.raises(ValueError):
-        features.sliding_windows(signal, window=11, stride=1)
-
-
 def test_imu_features_of_known_sines():
     sample_rate, n = 100.0, 200
     t = np.arange(n) / sample_rate

@@ -14,7 +14,6 @@ Features are `course.features.log_mel_spectrogram` standardized with two fixed c
 (`FEATURE_MEAN`, `FEATURE_STD`): an affine map that a device folds into the int8 input quantization.
 """
 import io
-from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as widgets
@@ -22,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from course.data import Dataset, keywords
+from course.data import Dataset
 from course.data.keywords import SAMPLE_RATE
 from course.features import log_mel_spectrogram
 
@@ -269,33 +268,3 @@ def unseen_speakers(data: Dataset, seen: Dataset | np.ndarray) -> Dataset:
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Fraction of predictions equal to the labels."""
     return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
-
-
-@dataclass(frozen=True)
-class Spotter:
-    """A trained reference spotter, what it learned from, and how it does on speakers it never heard."""
-
-    model: Any
-    train: Dataset
-    test: Dataset
-    accuracy: float
-    train_seconds: float
-
-
-def reference_spotter(n_per_class: int = 300, n_speakers: int = 200, n_test_per_class: int = 60,
-                      seed: int = 0, epochs: int = EPOCHS) -> Spotter:
-    """Synthesize training clips, train the reference spotter and test it on new speakers.
-
-    Training: `keywords(n_per_class, n_speakers=n_speakers, seed=seed)`. Test: clips of
-    `keywords(n_test_per_class, n_speakers=2 * n_speakers, seed=seed + 1)` whose speakers are not in
-    the training set. With the defaults: 2,400 training clips (~18 s to synthesize on 2 cores),
-    ~10-15 s of training, 93-94 % on unseen speakers.
-    """
-    import time
-
-    train = keywords(n_per_class=n_per_class, n_speakers=n_speakers, seed=seed)
-    test = unseen_speakers(keywords(n_per_class=n_test_per_class, n_speakers=2 * n_speakers, seed=seed + 1), train)
-    start = time.perf_counter()
-    model, _ = train_spotter(features(train), train.y, epochs=epochs, seed=seed)
-    seconds = time.perf_counter() - start
-    return Spotter(model, train, test, accuracy(test.y, predict(model, test)), seconds)

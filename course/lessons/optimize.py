@@ -69,13 +69,6 @@ def prune_by_magnitude(model, sparsity: float):
     return pruned
 
 
-def kernel_sparsity(model) -> float:
-    """Fraction of exactly-zero weights among a Keras model's kernels (arrays with 2+ dimensions)."""
-    kernels = [np.asarray(w) for w in model.get_weights() if np.ndim(w) >= 2]
-    total = sum(k.size for k in kernels)
-    return float(sum(np.sum(k == 0) for k in kernels) / total) if total else 0.0
-
-
 def compressed_bytes(data: bytes) -> int:
     """Size of `data` after zlib compression at the highest level (a stand-in for any compressor)."""
     return len(zlib.compress(bytes(data), 9))

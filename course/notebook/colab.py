@@ -1,7 +1,7 @@
 """The Colab convention every notebook follows: an "Open in Colab" badge and a set-up cell.
 
-Maintainers of a fork change `REPOSITORY` (and tag their releases `v<version>`); the
-`course colab` command then rewrites every notebook's badge and set-up cell to match.
+Maintainers of a fork change `REPOSITORY` (and tag their releases `v<version>`), then every notebook's
+badge and set-up cell to match: tests/test_conventions.py names each notebook that does not.
 """
 from course import __version__
 

@@ -1,7 +1,7 @@
 """Numbers a notebook reports: shown to the learner, and collected by the benchmark script.
 
 `record(accuracy=0.93, flash_bytes=18_900)` displays a small table in the notebook and attaches the
-same values under a private MIME type, which `benchmarks/run_notebooks.py` reads back from the executed
+same values under a private MIME type, which `benchmarks/run.py` reads back from the executed
 notebook to write `benchmarks/RESULTS.md`. Front-ends that do not know the MIME type show the table.
 """
 from IPython.display import display
