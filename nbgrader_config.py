@@ -1,11 +1,12 @@
 """nbgrader configuration of the TinyML course (the repository root is the course directory)."""
 import os
 
+from course.notebook.quiet import with_tf_environment
+
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
 # Quiet, deterministic TensorFlow in every kernel nbgrader starts (kernels inherit this environment).
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.update(with_tf_environment(dict(os.environ)))
 
 c.CourseDirectory.course_id = "tinyml-0x"
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))

@@ -143,8 +143,6 @@ def deployment_table(metrics_by_notebook: dict[str, dict]) -> str:
 
 def main(selected: list[str]) -> int:
     """Run every notebook (or only `selected` paths, then without writing RESULTS.md) and write the results file."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     if not selected:
         library = library_table()
         print(library, flush=True)

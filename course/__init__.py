@@ -5,7 +5,8 @@ TensorFlow reads at import time, unless they are already set).
 """
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+from course.notebook.quiet import with_tf_environment
+
+os.environ.update(with_tf_environment(dict(os.environ)))
 
 __version__ = "0.1.0"

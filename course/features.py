@@ -21,11 +21,46 @@ Audio pipeline of `log_mel_spectrogram` (defaults in brackets, 1 s at 16 kHz →
 
 `mfcc` adds 8. a type-II orthonormal DCT over the mel axis, keeping the first ``n_mfcc`` coefficients.
 """
+import dataclasses
+
 import numpy as np
 import scipy.fft
 
+from course.units import audio_as_float
+
 LOG_OFFSET = 1e-6  # added before every log in this module, so silence gives log(1e-6) ≈ -13.8
 _CHUNK = 256  # clips per FFT batch: bounds memory for large batches
+
+
+@dataclasses.dataclass(frozen=True)
+class LogMel:
+    """The settings of the log-mel front end (the defaults are the course's: 1 s at 16 kHz → 49 × 40).
+
+    Every function here that takes ``**settings`` builds one of these from them, so the defaults
+    are written only here.
+    """
+
+    sample_rate: int = 16000
+    frame_ms: float = 30
+    stride_ms: float = 20
+    n_mels: int = 40
+    n_fft: int = 512
+    fmin: float = 125.0
+    fmax: float = 7500.0
+
+    @property
+    def frame_length(self) -> int:
+        """Samples per frame: ``round(sample_rate * frame_ms / 1000)``."""
+        return round(self.sample_rate * self.frame_ms / 1000)
+
+    @property
+    def hop(self) -> int:
+        """Samples between frame starts: ``round(sample_rate * stride_ms / 1000)``."""
+        return round(self.sample_rate * self.stride_ms / 1000)
+
+    def shape(self, n_samples: int) -> tuple[int, int]:
+        """(frames, n_mels) of the log-mel spectrogram of a clip of `n_samples`."""
+        return frame_count(n_samples, self.frame_length, self.hop), self.n_mels
 
 
 def hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
@@ -38,24 +73,19 @@ def mel_to_hz(mel: np.ndarray | float) -> np.ndarray:
     return 700.0 * (10.0 ** (np.asarray(mel, dtype=np.float64) / 2595.0) - 1.0)
 
 
-def mel_filterbank(
-    sample_rate: int = 16000,
-    n_fft: int = 512,
-    n_mels: int = 40,
-    fmin: float = 125.0,
-    fmax: float = 7500.0,
-) -> np.ndarray:
-    """Triangular mel filters, shape (n_mels, n_fft // 2 + 1), float32.
+def mel_filterbank(**settings: float) -> np.ndarray:
+    """Triangular mel filters, shape (n_mels, n_fft // 2 + 1), float32; `settings` are `LogMel` fields.
 
     ``n_mels + 2`` edge frequencies are equally spaced on the mel scale from ``fmin`` to ``fmax``.
     Filter ``m`` rises linearly (in Hz) from 0 at edge ``m`` to 1 at edge ``m + 1`` and falls back
     to 0 at edge ``m + 2``; it is evaluated at the FFT bin frequencies ``k * sample_rate / n_fft``.
     No area normalisation: every triangle peaks at 1.
     """
-    if not 0 <= fmin < fmax <= sample_rate / 2:
-        raise ValueError(f"need 0 <= fmin < fmax <= sample_rate / 2, got fmin={fmin}, fmax={fmax}")
-    edges = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
-    bin_hz = np.arange(n_fft // 2 + 1) * sample_rate / n_fft
+    c = LogMel(**settings)
+    if not 0 <= c.fmin < c.fmax <= c.sample_rate / 2:
+        raise ValueError(f"need 0 <= fmin < fmax <= sample_rate / 2, got fmin={c.fmin}, fmax={c.fmax}")
+    edges = mel_to_hz(np.linspace(hz_to_mel(c.fmin), hz_to_mel(c.fmax), c.n_mels + 2))
+    bin_hz = np.arange(c.n_fft // 2 + 1) * c.sample_rate / c.n_fft
     lower, center, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
     rising = (bin_hz - lower) / (center - lower)
     falling = (upper - bin_hz) / (upper - center)
@@ -78,40 +108,22 @@ def frame_count(n_samples: int, frame_length: int, hop: int) -> int:
     return 1 + (n_samples - frame_length) // hop
 
 
-def _to_float(audio: np.ndarray) -> np.ndarray:
-    audio = np.asarray(audio)
-    if audio.dtype == np.int16:
-        return audio.astype(np.float32) / 32768.0
-    if not np.issubdtype(audio.dtype, np.floating):
-        raise TypeError(f"audio must be int16 or float, got {audio.dtype}")
-    return audio.astype(np.float32)
-
-
-def log_mel_spectrogram(
-    audio: np.ndarray,
-    sample_rate: int = 16000,
-    frame_ms: float = 30,
-    stride_ms: float = 20,
-    n_mels: int = 40,
-    n_fft: int = 512,
-    fmin: float = 125.0,
-    fmax: float = 7500.0,
-) -> np.ndarray:
+def log_mel_spectrogram(audio: np.ndarray, **settings: float) -> np.ndarray:
     """Log-mel spectrogram of one clip (T,) → (frames, n_mels), or of a batch (N, T) → (N, frames, n_mels).
 
-    ``audio`` is int16 or float (in [-1, 1]). The steps are listed in this module's docstring.
-    Returns float32.
+    ``audio`` is int16 or float (in [-1, 1]); `settings` are `LogMel` fields (e.g. ``n_mels=20``).
+    The steps are listed in this module's docstring. Returns float32.
     """
-    audio = _to_float(audio)
+    config = LogMel(**settings)
+    audio = audio_as_float(audio)
     if audio.ndim not in (1, 2):
         raise ValueError(f"audio must be (T,) or (N, T), got shape {audio.shape}")
-    frame_length = round(sample_rate * frame_ms / 1000)
-    hop = round(sample_rate * stride_ms / 1000)
+    frame_length, hop, n_fft, n_mels = config.frame_length, config.hop, config.n_fft, config.n_mels
     if frame_length > n_fft:
         raise ValueError(f"frame of {frame_length} samples does not fit n_fft={n_fft}")
     n_frames = frame_count(audio.shape[-1], frame_length, hop)
     window = hann_window(frame_length)
-    filters_t = mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax).T
+    filters_t = mel_filterbank(**settings).T
 
     clips = audio.reshape(-1, audio.shape[-1])
     out = np.empty((len(clips), n_frames, n_mels), dtype=np.float32)
@@ -125,12 +137,12 @@ def log_mel_spectrogram(
     return out.reshape(audio.shape[:-1] + (n_frames, n_mels))
 
 
-def mfcc(audio: np.ndarray, sample_rate: int = 16000, n_mfcc: int = 13, **log_mel_kwargs) -> np.ndarray:
+def mfcc(audio: np.ndarray, n_mfcc: int = 13, **settings: float) -> np.ndarray:
     """MFCCs: ``scipy.fft.dct(log_mels, type=2, norm="ortho", axis=-1)[..., :n_mfcc]``.
 
-    ``log_mel_kwargs`` are passed to `log_mel_spectrogram`. (T,) → (frames, n_mfcc); (N, T) → (N, frames, n_mfcc).
+    ``settings`` (`LogMel` fields) are passed to `log_mel_spectrogram`. (T,) → (frames, n_mfcc); (N, T) → (N, frames, n_mfcc).
     """
-    log_mels = log_mel_spectrogram(audio, sample_rate=sample_rate, **log_mel_kwargs)
+    log_mels = log_mel_spectrogram(audio, **settings)
     if n_mfcc > log_mels.shape[-1]:
         raise ValueError(f"n_mfcc={n_mfcc} exceeds the number of mel bands {log_mels.shape[-1]}")
     return scipy.fft.dct(log_mels, type=2, norm="ortho", axis=-1)[..., :n_mfcc].astype(np.float32)

@@ -32,6 +32,9 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 
 from course.notebook.colab import REPOSITORY, REVISION, SETUP_CELL
+from course.notebook.quiet import TF_ENVIRONMENT
+
+pytestmark = pytest.mark.notebooks
 
 SITE_PACKAGES = Path(sysconfig.get_paths()["purelib"])
 STUDENT_VERSIONS = [ROOT / "release" / a / notebook_name(a) for a in ASSIGNMENTS]
@@ -80,8 +83,7 @@ def _kernel_env(python: Path, wheel: Path, home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
     venv_bin = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join([str(python.parent)] + [p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin])
-    env.update(HOME=str(home), COURSE_SETUP_SOURCE=wheel.as_uri(), PIP_NO_INDEX="1",
-               TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0")
+    env.update(HOME=str(home), COURSE_SETUP_SOURCE=wheel.as_uri(), PIP_NO_INDEX="1", **TF_ENVIRONMENT)
     return env
 
 

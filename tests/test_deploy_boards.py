@@ -16,6 +16,8 @@ from course.deploy.boards import (
     OP_OVERHEAD_CYCLES,
 )
 
+pytestmark = pytest.mark.unit
+
 KIB, MIB = 1024, 1024 * 1024
 
 
@@ -88,3 +90,13 @@ def test_energy_is_active_power_times_latency():
         seconds = estimate_latency_ms(report, key) / 1000
         assert estimate_energy_mj(report, key) == pytest.approx(board.voltage_v * board.active_current_ma * seconds)
     assert estimate_energy_mj(_report(macs=2_000_000), "pico") > estimate_energy_mj(_report(macs=1_000_000), "pico")
+
+
+def test_available_memory_is_what_fits_compares_against():
+    for key, board in BOARDS.items():
+        flash, ram = board.available()
+        assert (flash, ram) == (board.flash_bytes - DEFAULT_FLASH_RESERVED_BYTES, board.ram_bytes - DEFAULT_RAM_RESERVED_BYTES)
+        assert fits(_report(flash_bytes=flash, arena_bytes=ram), key).ok
+        assert not fits(_report(flash_bytes=flash + 1, arena_bytes=ram), key).flash_ok
+        assert not fits(_report(flash_bytes=flash, arena_bytes=ram + 1), key).ram_ok
+    assert BOARDS["pico"].available(0, 10 * KIB) == (2 * MIB, 254 * KIB)

@@ -4,14 +4,16 @@ import pytest
 
 import course  # noqa: F401  (quiet TensorFlow before it is imported)
 from course.features import log_mel_spectrogram
-from course.lessons import adversarial
+from course.lessons import adversarial, kws
+
+pytestmark = pytest.mark.unit
 
 
 def test_snr_and_epsilon():
     clean = np.sin(np.linspace(0, 100, 16000)) * 0.3
     noisy = clean + adversarial.epsilon_for_snr(clean, 20.0) * np.sign(np.random.default_rng(0).standard_normal(16000))
-    assert adversarial.snr_db(clean, noisy) == pytest.approx(20.0, abs=1e-9)
-    assert adversarial.snr_db(clean, clean) == float("inf")
+    assert kws.snr_db(clean, noisy) == pytest.approx(20.0, abs=1e-9)
+    assert kws.snr_db(clean, clean) == float("inf")
     assert adversarial.epsilon_for_snr(clean, 40.0) == pytest.approx(adversarial.epsilon_for_snr(clean, 20.0) / 10)
 
 
@@ -21,6 +23,9 @@ def test_tf_log_mels_match_numpy():
     got = adversarial.tf_log_mel_spectrogram(audio).numpy()
     assert got.shape == expected.shape == (3, 49, 40)
     assert np.allclose(got, expected, atol=1e-3)
+    fewer = adversarial.tf_log_mel_spectrogram(audio, n_mels=20, stride_ms=10).numpy()
+    assert np.allclose(fewer, log_mel_spectrogram(audio, n_mels=20, stride_ms=10), atol=1e-3)
+    assert fewer.shape == (3, 98, 20)
 
 
 def test_gradient_sign_attack_increases_the_loss():
@@ -42,7 +47,7 @@ def test_gradient_sign_attack_increases_the_loss():
     assert gradient.shape == audio.shape and np.any(gradient != 0)
     attacked = adversarial.gradient_sign_attack(model, audio, label, target_snr_db=30.0)
     assert attacked.dtype == np.float32 and attacked.shape == audio.shape
-    assert adversarial.snr_db(audio, attacked) == pytest.approx(30.0, abs=0.1)
+    assert kws.snr_db(audio, attacked) == pytest.approx(30.0, abs=0.1)
     assert np.abs(attacked).max() <= 1.0
     assert loss(attacked) > loss(audio)
     random = np.clip(audio - (attacked - audio), -1, 1).astype(np.float32)  # the opposite direction lowers it

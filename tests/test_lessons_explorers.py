@@ -107,3 +107,20 @@ def test_capacity_explorer_reports_fit_per_board():
     assert "Tiny</td><td style='text-align:right'><b>flash 15.3%, RAM 104.2%: does NOT fit" in html.value
     assert "Roomy</td><td style='text-align:right'><b>flash 0.5%, RAM 19.5%: fits" in html.value
     assert bytes(image.value) != first_image
+
+
+def test_capacity_explorer_reserves_what_the_boards_reserve():
+    import inspect
+
+    from course.deploy import BOARDS as COURSE_BOARDS
+    from course.deploy import ModelReport, fits
+
+    reserved = inspect.signature(explorers.capacity_explorer).parameters["reserved_bytes"].default
+    for key, board in COURSE_BOARDS.items():
+        flash, ram = board.available()
+        for extra in (0, 1):
+            report = ModelReport(flash_bytes=flash + extra, arena_bytes=ram, ops=[], unsupported_ops=[], macs=0,
+                                 input_shape=(1,), input_dtype="int8", input_scale=1.0, input_zero_point=0,
+                                 output_shape=(1,), output_dtype="int8", output_scale=1.0, output_zero_point=0)
+            stats = explorers.capacity_stats(reserved[0] + flash + extra, reserved[1] + ram, [board])
+            assert stats[board.name]["fits"] == fits(report, key).ok == (extra == 0)

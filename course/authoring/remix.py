@@ -36,13 +36,10 @@ from course.authoring.translation import (
     Fallback,
     translate_file,
 )
-from course.deploy.boards import (
-    BOARDS,
-    DEFAULT_FLASH_RESERVED_BYTES,
-    DEFAULT_RAM_RESERVED_BYTES,
-)
+from course.deploy.boards import BOARDS
 from course.grading.nbgrader import CONFIG_FILE
 from course.notebook.colab import badge_markdown
+from course.units import KIB
 
 CONFIG_KEYS = ("id", "title", "modules", "board", "language", "timeout")
 COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -109,9 +106,7 @@ def _check_board(module: Module, board: str, root: Path) -> None:
         values = read_parameters(cell)
         needed = {"flash_kb": max(needed["flash_kb"], values["FLASH_BUDGET_KB"]),
                   "arena_kb": max(needed["arena_kb"], values["ARENA_BUDGET_KB"])}
-    spec = BOARDS[board]
-    flash_free = (spec.flash_bytes - DEFAULT_FLASH_RESERVED_BYTES) // 1024
-    ram_free = (spec.ram_bytes - DEFAULT_RAM_RESERVED_BYTES) // 1024
+    flash_free, ram_free = (free // KIB for free in BOARDS[board].available())
     needs = {"flash": (needed["flash_kb"], flash_free), "RAM (tensor arena)": (needed["arena_kb"], ram_free)}
     for what, (needed, free) in needs.items():
         if needed > free:

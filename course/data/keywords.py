@@ -11,6 +11,7 @@ from scipy.signal import firwin, resample_poly
 
 from course.data import speech_synth
 from course.data.dataset import Dataset
+from course.units import audio_as_float, audio_as_int16
 
 SAMPLE_RATE = 16000
 WORDS = ["yes", "no", "up", "down", "go", "stop"]
@@ -58,10 +59,6 @@ def coloured_noise(rng: np.random.Generator, n: int, color: float) -> np.ndarray
     return noise / np.sqrt(np.mean(noise ** 2))
 
 
-def _to_int16(audio: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(audio * 32767), -32768, 32767).astype(np.int16)
-
-
 @cache
 def _resampling_filter() -> np.ndarray:
     """The anti-aliasing filter for 22,050 → 16,000 Hz (scipy's default for resample_poly, cached)."""
@@ -71,7 +68,7 @@ def _resampling_filter() -> np.ndarray:
 def _speech(word: str, accent: str, variant: str, rate: float, pitch: float, pitch_range: float) -> np.ndarray:
     """One word from espeak-ng at 16 kHz as floats, leading and trailing silence removed."""
     raw = speech_synth.synthesize(word, accent, variant, round(rate), round(pitch), round(pitch_range))
-    audio = resample_poly(raw.astype(np.float64) / 32768, 320, 441, window=_resampling_filter())
+    audio = resample_poly(audio_as_float(raw, np.float64), 320, 441, window=_resampling_filter())
     active = np.flatnonzero(np.abs(audio) > 0.02 * np.abs(audio).max())
     return audio[active[0]:active[-1] + 1]
 
@@ -125,7 +122,7 @@ def keywords(n_per_class: int = 50, words: list[str] | None = None, seed: int = 
             meta["gender"][i] = speech_synth.variant_gender(sp["variant"])
             meta["noise_db"][i], meta["noise_color"][i] = level_db - snr_db, color
             if classes[label] == SILENCE:
-                x[i] = _to_int16(noise)
+                x[i] = audio_as_int16(noise)
                 continue
             word = classes[label] if classes[label] != UNKNOWN else unknown_words[rng.integers(len(unknown_words))]
             rate = np.clip(sp["rate"] * rng.uniform(0.9, 1.1), 100, 260)
@@ -136,7 +133,7 @@ def keywords(n_per_class: int = 50, words: list[str] | None = None, seed: int = 
             speech *= 10 ** (level_db / 20) / np.sqrt(np.mean(speech ** 2))
             speech /= max(1.0, np.abs(speech).max() / 0.9)  # keep peaks below full scale
             onset = int(rng.integers(0, SAMPLE_RATE - len(speech) + 1))
-            x[i] = _to_int16(fit_to_length(speech, SAMPLE_RATE, onset) + noise)
+            x[i] = audio_as_int16(fit_to_length(speech, SAMPLE_RATE, onset) + noise)
             meta["word"][i] = word
             meta["rate"][i], meta["pitch"][i], meta["pitch_range"][i] = rate, pitch, pitch_range
             meta["level_db"][i], meta["snr_db"][i], meta["onset"][i] = level_db, snr_db, onset / SAMPLE_RATE

@@ -10,6 +10,7 @@ import numpy as np
 from scipy.io import wavfile
 
 from course.data.dataset import Dataset
+from course.units import audio_as_float, audio_as_int16
 from course.data.keywords import (
     META_FIELDS,
     SAMPLE_RATE,
@@ -33,7 +34,7 @@ def read_wav(path: Path) -> np.ndarray:
     if audio.dtype == np.int16:
         return audio
     if audio.dtype.kind == "f":
-        return np.clip(np.round(audio * 32767), -32768, 32767).astype(np.int16)
+        return audio_as_int16(audio)
     if audio.dtype == np.int32:
         return (audio >> 16).astype(np.int16)
     raise ValueError(f"{path}: unsupported sample type {audio.dtype}")
@@ -128,7 +129,7 @@ def _silence(root: Path, split: str, n: int, rng: np.random.Generator):
         offset = int(rng.integers(lo, hi + 1))
         clip = audio[offset:offset + SAMPLE_RATE].astype(np.float64) * rng.uniform(0.1, 1.0)
         clip = np.round(clip).astype(np.int16)
-        rms = np.sqrt(np.mean((clip / 32768.0) ** 2))
+        rms = np.sqrt(np.mean(audio_as_float(clip, np.float64) ** 2))
         yield clip, {"speaker": f"_background_noise_/{noise_files[k].stem}", "word": "",
                      "file": f"_background_noise_/{noise_files[k].name}@{offset / SAMPLE_RATE:.3f}s",
                      "noise_db": 20 * np.log10(max(rms, 1e-10))}

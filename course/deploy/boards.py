@@ -11,9 +11,7 @@ import dataclasses
 
 from course.deploy.report import ModelReport
 from course.energy import energy_mj
-
-KIB = 1024
-MIB = 1024 * 1024
+from course.units import KIB, MIB
 
 # Flash and RAM that the model cannot use (assumptions): the TFLite Micro runtime with a handful of
 # kernels is ~30-60 KB of code; the board core/RTOS (the Nano 33 BLE's Arduino mbed core alone is
@@ -44,6 +42,12 @@ class Board:
     voltage_v: float
     int8_macs_per_cycle: float
     notes: str
+
+    def available(self, flash_reserved: int = DEFAULT_FLASH_RESERVED_BYTES,
+                  ram_reserved: int = DEFAULT_RAM_RESERVED_BYTES) -> tuple[int, int]:
+        """(flash, RAM) bytes left for the model and its tensor arena once `flash_reserved` and
+        `ram_reserved` are set aside for the runtime, the board core and the application."""
+        return self.flash_bytes - flash_reserved, self.ram_bytes - ram_reserved
 
 
 BOARDS: dict[str, Board] = {
@@ -131,8 +135,7 @@ def fits(report: ModelReport, board: Board | str, flash_reserved: int = DEFAULT_
     board = _board(board)
     if report.arena_bytes is None:
         raise ValueError(f"no arena size: TFLite Micro cannot run this model ({report.tflm_error})")
-    flash_available = board.flash_bytes - flash_reserved
-    ram_available = board.ram_bytes - ram_reserved
+    flash_available, ram_available = board.available(flash_reserved, ram_reserved)
     flash_ok = report.flash_bytes <= flash_available
     ram_ok = report.arena_bytes <= ram_available
     return Fit(

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from course.notebook.quiet import with_tf_environment
+
 CONFIG_FILE = "nbgrader_config.py"
 
 
@@ -18,11 +20,9 @@ def assignments(root: Path) -> list[str]:
 
 
 def nbgrader_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment nbgrader needs: this Python's bin/ first on PATH (nbgrader runs `alembic`)."""
-    env = dict(os.environ)
+    """The environment nbgrader needs: this Python's bin/ first on PATH (nbgrader runs `alembic`), TF_ENVIRONMENT."""
+    env = with_tf_environment(dict(os.environ))
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     env.update(extra or {})
     return env
 

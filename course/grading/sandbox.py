@@ -35,10 +35,11 @@ from nbgrader.preprocessors import Execute
 from traitlets import Integer, Unicode, default
 
 import course
+from course.notebook.quiet import TF_ENVIRONMENT
 
 SANDBOX_VARIABLE = "COURSE_SANDBOX"
-PASSED_VARIABLES = ("COURSE_GRADING_SECRET", "NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "TF_CPP_MIN_LOG_LEVEL",
-                    "TF_ENABLE_ONEDNN_OPTS", "PYTHONHASHSEED", "OMP_NUM_THREADS", "LANG", "LC_ALL", "TZ")
+PASSED_VARIABLES = ("COURSE_GRADING_SECRET", "NBGRADER_EXECUTION", "NBGRADER_VALIDATING", *TF_ENVIRONMENT,
+                    "PYTHONHASHSEED", "OMP_NUM_THREADS", "LANG", "LC_ALL", "TZ")
 SYSTEM_PATHS = ("/usr", "/etc", "/sys")
 MERGED_USR = ("/bin", "/sbin", "/lib", "/lib32", "/lib64")
 # /etc is visible read-only (the kernel needs its libraries' settings); its secrets are hidden behind empties.

@@ -13,14 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from course.features import hann_window, mel_filterbank
-
-
-def snr_db(clean: np.ndarray, noisy: np.ndarray) -> float:
-    """Signal-to-noise ratio of `noisy` against `clean`, in dB: ``10 log10(mean(clean²) / mean((noisy - clean)²))``."""
-    clean, noisy = np.asarray(clean, np.float64), np.asarray(noisy, np.float64)
-    noise_power = np.mean((noisy - clean) ** 2)
-    return float("inf") if noise_power == 0 else float(10 * np.log10(np.mean(clean ** 2) / noise_power))
+from course.features import LOG_OFFSET, LogMel, hann_window, mel_filterbank
 
 
 def epsilon_for_snr(clean: np.ndarray, target_snr_db: float) -> float:
@@ -29,18 +22,19 @@ def epsilon_for_snr(clean: np.ndarray, target_snr_db: float) -> float:
     return float(np.sqrt(power / 10 ** (target_snr_db / 10)))
 
 
-def tf_log_mel_spectrogram(audio, sample_rate: int = 16000, frame_ms: float = 30, stride_ms: float = 20,
-                           n_mels: int = 40, n_fft: int = 512, fmin: float = 125.0, fmax: float = 7500.0):
-    """`course.features.log_mel_spectrogram` in TensorFlow (differentiable): float audio (N, T) → (N, frames, n_mels)."""
+def tf_log_mel_spectrogram(audio, **settings: float):
+    """`course.features.log_mel_spectrogram` in TensorFlow (differentiable): float audio (N, T) → (N, frames, n_mels).
+
+    `settings` are `course.features.LogMel` fields, as for the NumPy version.
+    """
     import tensorflow as tf
 
-    frame_length = round(sample_rate * frame_ms / 1000)
-    hop = round(sample_rate * stride_ms / 1000)
-    frames = tf.signal.frame(tf.cast(audio, tf.float32), frame_length, hop, pad_end=False)
-    spectrum = tf.signal.rfft(frames * hann_window(frame_length), fft_length=[n_fft])
+    config = LogMel(**settings)
+    frames = tf.signal.frame(tf.cast(audio, tf.float32), config.frame_length, config.hop, pad_end=False)
+    spectrum = tf.signal.rfft(frames * hann_window(config.frame_length), fft_length=[config.n_fft])
     power = tf.math.real(spectrum) ** 2 + tf.math.imag(spectrum) ** 2
-    filters_t = mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax).T
-    return tf.math.log(tf.tensordot(power, filters_t, axes=1) + 1e-6)
+    filters_t = mel_filterbank(**settings).T
+    return tf.math.log(tf.tensordot(power, filters_t, axes=1) + LOG_OFFSET)
 
 
 def _default_model_input(log_mels):
@@ -68,7 +62,7 @@ def gradient_sign_attack(model, audio: np.ndarray, label: int, target_snr_db: fl
                          to_model_input: Callable = _default_model_input) -> np.ndarray:
     """FGSM: ``audio + epsilon * sign(gradient)`` with epsilon from `target_snr_db`, clipped to [-1, 1].
 
-    `audio` is float in [-1, 1] (divide int16 by 32768). Returns float32 audio of the same shape.
+    `audio` is float in [-1, 1] (`course.units.audio_as_float` of int16 samples). Returns float32 audio of the same shape.
     """
     audio = np.asarray(audio, np.float32)
     direction = np.sign(loss_gradient(model, audio, label, to_model_input))

@@ -16,9 +16,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from course import quantization
+from course.deploy.boards import DEFAULT_FLASH_RESERVED_BYTES, DEFAULT_RAM_RESERVED_BYTES
 from course.lessons import plots
-
-KIB = 1024
+from course.units import KIB
 
 
 def _figure_png(fig: Figure) -> bytes:
@@ -186,7 +186,7 @@ def capacity_explorer(
     boards: Iterable[Any] | Mapping[str, Any],
     n_params: int = 10_000,
     arena_bytes: int = 20 * KIB,
-    reserved_bytes: tuple[int, int] = (128 * KIB, 64 * KIB),
+    reserved_bytes: tuple[int, int] = (DEFAULT_FLASH_RESERVED_BYTES, DEFAULT_RAM_RESERVED_BYTES),
 ) -> widgets.VBox:
     """Sliders for parameter count, weight precision and tensor arena → memory used on each board.
 

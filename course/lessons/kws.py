@@ -23,11 +23,12 @@ from matplotlib.figure import Figure
 
 from course.data import Dataset
 from course.data.keywords import SAMPLE_RATE
-from course.features import log_mel_spectrogram
+from course.features import LogMel, log_mel_spectrogram
+from course.units import audio_as_float, audio_as_int16
 
 FEATURE_MEAN = -4.0  # log-mel mean and standard deviation of the synthetic keywords (rounded)
 FEATURE_STD = 3.3
-INPUT_SHAPE = (49, 40, 1)  # frames × mel bins × 1 for one second at 16 kHz
+INPUT_SHAPE = (*LogMel().shape(SAMPLE_RATE), 1)  # frames × mel bins × 1 for one second: (49, 40, 1)
 PARAMETER_BUDGET = 20_000  # what week 0x03 deploys: int8 weights within a 20 KB flash budget
 EPOCHS, BATCH_SIZE, LEARNING_RATE = 20, 32, 6e-3
 _CHUNK = 512  # clips per feature batch: bounds memory
@@ -110,13 +111,7 @@ def sampling_explorer(freq_hz: float = 1000.0, sample_rate: float = 8000.0) -> w
 
 def _like(audio: np.ndarray, values: np.ndarray) -> np.ndarray:
     """`values` (float, full scale 1 for int16 input) back in the dtype of `audio`."""
-    if audio.dtype == np.int16:
-        return np.clip(np.round(values * 32768), -32768, 32767).astype(np.int16)
-    return values.astype(audio.dtype)
-
-
-def _float(audio: np.ndarray) -> np.ndarray:
-    return audio.astype(np.float64) / 32768 if audio.dtype == np.int16 else audio.astype(np.float64)
+    return audio_as_int16(values) if audio.dtype == np.int16 else values.astype(audio.dtype)
 
 
 def time_shift(audio: np.ndarray, shift: int) -> np.ndarray:
@@ -136,7 +131,7 @@ def time_shift(audio: np.ndarray, shift: int) -> np.ndarray:
 def add_noise(audio: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndarray:
     """Add white Gaussian noise at `snr_db` below the clip's power (int16 in → int16 out, clipped)."""
     audio = np.asarray(audio)
-    signal = _float(audio)
+    signal = audio_as_float(audio, np.float64)
     power = np.mean(signal**2)
     noise = rng.standard_normal(signal.shape) * np.sqrt(power * 10 ** (-snr_db / 10))
     return _like(audio, signal + noise)
@@ -147,7 +142,7 @@ def change_speed(audio: np.ndarray, factor: float) -> np.ndarray:
     audio = np.asarray(audio)
     n = audio.shape[-1]
     positions = np.arange(n) * factor
-    return _like(audio, np.interp(positions, np.arange(n), _float(audio), right=0.0))
+    return _like(audio, np.interp(positions, np.arange(n), audio_as_float(audio, np.float64), right=0.0))
 
 
 def augment(data: Dataset, copies: int = 1, seed: int = 0, max_shift_s: float = 0.2,

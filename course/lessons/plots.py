@@ -9,8 +9,7 @@ from sklearn.metrics import auc, confusion_matrix, roc_curve
 
 from course.features import log_mel_spectrogram
 from course.quantization import dequantize, quantize
-
-KIB = 1024
+from course.units import KIB, audio_as_float
 
 
 # ---------------------------------------------------------------- training and evaluation
@@ -121,7 +120,7 @@ def plot_waveform_and_spectrogram(
     audio = np.asarray(audio)
     if features is None:
         features = log_mel_spectrogram(audio, sample_rate=sample_rate, stride_ms=stride_ms)
-    waveform = audio / 32768.0 if audio.dtype == np.int16 else audio
+    waveform = audio_as_float(audio)
     fig, (ax_wave, ax_spec) = plt.subplots(2, 1, figsize=(7, 5), sharex=True, layout="constrained")
     ax_wave.plot(np.arange(len(waveform)) / sample_rate, waveform, linewidth=0.6)
     ax_wave.set_ylabel("amplitude (full scale = 1)")

@@ -1,6 +1,9 @@
 """Silence TensorFlow's chatter: its converter, LiteRT and Keras write to stdout/stderr, some of it
 from C++ straight to the file descriptors. In a notebook that is noise; in an nbgrader test cell ANY
 stderr output scores the cell zero. `course.deploy` uses `quiet()` around every such call.
+
+`TF_ENVIRONMENT` is the one definition of the environment variables that keep TensorFlow quiet and
+deterministic; importing `course` sets them, and every process the course starts inherits or gets them.
 """
 import contextlib
 import io
@@ -11,6 +14,12 @@ import warnings
 from collections.abc import Iterator
 
 _LOGGERS = ("tensorflow", "absl")
+TF_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}  # read when TensorFlow is imported
+
+
+def with_tf_environment(env: dict[str, str]) -> dict[str, str]:
+    """`env` plus every TF_ENVIRONMENT variable it does not set itself."""
+    return {**TF_ENVIRONMENT, **env}
 
 
 @contextlib.contextmanager
