@@ -23,7 +23,7 @@ BOARDS = [
 @pytest.fixture(autouse=True)
 def no_figures_left_open():
     yield
-    assert plt.get_fignums() == []  # explorers close the figures they render
+    assert plt.get_fignums() == []  # explorers leave pyplot alone: nothing to close
 
 
 def test_quantization_stats():
@@ -65,7 +65,8 @@ def test_capacity_stats():
 
 def test_quantization_explorer_reacts_to_bits_and_range():
     box = explorers.quantization_explorer(np.linspace(-1, 1, 201))
-    bits, value_range, html, image = box.children
+    controls, html, image = box.children
+    bits, value_range = controls.children
     assert isinstance(html, ipywidgets.HTML) and isinstance(image, ipywidgets.Image)
     assert "0.0078431" in html.value  # 8-bit scale 2 / 255
     assert bytes(image.value).startswith(PNG_SIGNATURE)
@@ -73,12 +74,13 @@ def test_quantization_explorer_reacts_to_bits_and_range():
     bits.value = 4
     assert "0.13333" in html.value and "-8 … 7" in html.value  # scale 2 / 15
     assert bytes(image.value) != first_image
+    four_bit_image = bytes(image.value)
     value_range.value = (-0.5, 0.5)
     expected_clipped = explorers.quantization_stats(np.linspace(-1, 1, 201), 4, -0.5, 0.5)["clipped"]
     assert f"<td>clipped values</td><td style='text-align:right'><b>{expected_clipped}</b>" in html.value
-    assert expected_clipped > 0
+    assert expected_clipped > 0 and bytes(image.value) != four_bit_image
     default = explorers.quantization_explorer()
-    assert "<td>clipped values</td><td style='text-align:right'><b>0</b>" in default.children[2].value
+    assert "<td>clipped values</td><td style='text-align:right'><b>0</b>" in default.children[1].value
 
 
 def test_threshold_explorer_moves_with_the_slider():
@@ -86,7 +88,8 @@ def test_threshold_explorer_moves_with_the_slider():
     scores = np.concatenate([rng.uniform(0, 0.6, 50), rng.uniform(0.4, 1, 50)])
     labels = np.repeat([0, 1], 50)
     box = explorers.threshold_explorer(scores, labels)
-    slider, html, image = box.children
+    controls, html, image = box.children
+    (slider,) = controls.children
     assert slider.min == scores.min() and slider.max == scores.max()
     first_html, first_image = html.value, bytes(image.value)
     slider.value = 0.9
@@ -98,9 +101,14 @@ def test_threshold_explorer_moves_with_the_slider():
 
 def test_capacity_explorer_reports_fit_per_board():
     box = explorers.capacity_explorer(BOARDS, n_params=10_000, arena_bytes=10 * 1024, reserved_bytes=(0, 0))
-    params, bits, arena, html, image = box.children
+    controls, html, image = box.children
+    params, bits, arena = controls.children
     assert "Tiny</td><td style='text-align:right'><b>flash 3.8%, RAM 10.4%: fits" in html.value
     bits.value = 32  # 40,000 bytes of weights
+    first_image = bytes(image.value)
+    params.value = 20_000  # 80,000 bytes of weights
+    assert "flash 30.5%" in html.value and bytes(image.value) != first_image
+    params.value = 10_000
     assert "flash 15.3%" in html.value
     first_image = bytes(image.value)
     arena.value = 100

@@ -1,4 +1,4 @@
-"""Tests of course.lessons.gradient_descent: the week-0x00 line fit and its explorer widget."""
+"""Tests of course.lessons.gradient_descent: the week-0x00 line fit, its figure, summary and explorer."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -100,30 +100,46 @@ def test_plot_fit_has_titles_and_units(data):
     ax_data, ax_loss = fig.axes
     assert "(V)" in ax_data.get_xlabel() and "(°C)" in ax_data.get_ylabel()
     assert ax_loss.get_yscale() == "log" and ax_loss.get_title()
-    assert gd.figure_png(fig).startswith(b"\x89PNG")
+    assert ax_loss.get_lines()[-1].get_label() == "best possible"
     assert fig._repr_png_().startswith(b"\x89PNG"), "a cell ending with the figure must show it"
 
 
+def test_plot_fit_spans_the_steps_asked_for_even_when_the_fit_stopped_early(data):
+    diverged = gd.fit_line(*data, learning_rate=1.0, steps=300)
+    assert diverged.diverged and diverged.steps < 300
+    assert gd.plot_fit(*data, diverged, steps=300).axes[1].get_xlim() == (0, 300)
+    assert gd.plot_fit(*data, diverged).axes[1].get_xlim() == (0, diverged.steps)
+
+
+def test_fit_summary_compares_with_the_best_possible_loss(data):
+    fit = gd.fit_line(*data, learning_rate=0.3, steps=200)
+    best = gd.mse_loss(*gd.least_squares_line(*data), *data)
+    summary = gd.fit_summary(fit, *data)
+    assert "after 200 steps" in summary and f"w = {fit.w:.2f}" in summary
+    assert f"({fit.final_loss / best:.2f}× the best possible {best:.2f} °C²)" in summary
+    diverged = gd.fit_summary(gd.fit_line(*data, learning_rate=1.0), *data)
+    assert "Diverged" in diverged and f"{gd.max_stable_learning_rate(data[0]):.3f}" in diverged
+
+
 def test_explorer_redraws_when_a_slider_moves(data):
-    explorer = gd.GradientDescentExplorer(*data, learning_rate=0.01, steps=20)
-    line_before = explorer.line.get_ydata().copy()
-    loss_before = np.asarray(explorer.loss_line.get_ydata()).copy()
-    text_before, png_before = explorer.summary.value, explorer.image.value
+    controls, summary, image = gd.gradient_descent_explorer(*data, learning_rate=0.01, steps=20).children
+    learning_rate, steps = controls.children
+    assert (learning_rate.description, steps.description) == ("learning rate", "steps")
+    slow = gd.fit_line(*data, learning_rate=0.01, steps=20)
+    assert summary.value == gd.fit_summary(slow, *data)
+    text_before, png_before = summary.value, bytes(image.value)
 
-    explorer.learning_rate.value = 0.3
-    assert not np.allclose(explorer.line.get_ydata(), line_before)
-    assert explorer.summary.value != text_before and "20 steps" in explorer.summary.value
-    assert explorer.image.value != png_before
-    # with lr 0.3 the last loss is much lower than with lr 0.01
-    assert explorer.loss_line.get_ydata()[-1] < 0.5 * loss_before[-1]
+    learning_rate.value = 0.3
+    fast = gd.fit_line(*data, learning_rate=0.3, steps=20)
+    assert fast.final_loss < 0.5 * slow.final_loss
+    assert summary.value == gd.fit_summary(fast, *data) != text_before and "20 steps" in summary.value
+    assert bytes(image.value) != png_before
 
-    explorer.steps.value = 200
-    assert len(explorer.loss_line.get_xdata()) == 201
-    assert explorer.fit.final_loss == pytest.approx(explorer.reference_loss, rel=1e-3)
+    steps.value = 200
+    assert "after 200 steps" in summary.value and "(1.00× the best possible" in summary.value
 
 
 def test_explorer_reports_divergence(data):
-    explorer = gd.GradientDescentExplorer(*data)
-    explorer.learning_rate.value = 1.0
-    assert explorer.fit.diverged
-    assert "Diverged" in explorer.summary.value
+    controls, summary, _ = gd.gradient_descent_explorer(*data).children
+    controls.children[0].value = 1.0
+    assert "Diverged" in summary.value

@@ -50,14 +50,31 @@ def test_verdicts(curves):
     assert f.verdict(curves, 10, 11) == "overfitting"
 
 
+def test_plot_capacity_shows_the_chosen_examples_fit_and_degree(curves):
+    ax_fit, ax_err = f.plot_capacity(curves, 40, 5).axes
+    _, points, fit = ax_fit.get_lines()
+    assert np.array_equal(points.get_xdata(), curves.x_train[:40])
+    assert np.allclose(fit.get_ydata(), np.clip(curves.curves[1, 5], -5, 5))
+    assert "degree 5 (6 parameters), 40 training examples" == ax_fit.get_title()
+    assert list(ax_err.get_lines()[-1].get_xdata()) == [5, 5]  # the marker
+
+
+def test_capacity_summary(curves):
+    summary = f.capacity_summary(curves, 10, 1)
+    assert f"training error <b>{curves.train_mse[0, 1]:.3f}</b>" in summary
+    assert f"lowest at degree {curves.best_degree(10)}" in summary and "<b>underfitting</b>" in summary
+
+
 def test_explorer_redraws_when_a_slider_moves(curves):
-    explorer = f.OverfittingExplorer(curves, degree=1, size=10)
-    summary, image = explorer.summary.value, explorer.image.value
-    assert "underfitting" in summary and image[:4] == b"\x89PNG"
-    explorer.degree.value = 11
-    assert "overfitting" in explorer.summary.value and explorer.image.value != image
-    explorer.size.value = 160
-    assert np.allclose(explorer.points.get_xdata(), curves.x_train)
+    controls, summary, image = f.overfitting_explorer(curves, degree=1, size=10).children
+    degree, size = controls.children
+    assert summary.value == f.capacity_summary(curves, 10, 1)
+    before = bytes(image.value)
+    degree.value = 11
+    assert summary.value == f.capacity_summary(curves, 10, 11) and "overfitting" in summary.value
+    assert bytes(image.value) != before
+    size.value = 160
+    assert summary.value == f.capacity_summary(curves, 160, 11)
 
 
 def test_activation_bytes_counts_the_largest_layer():

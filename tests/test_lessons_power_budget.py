@@ -65,12 +65,23 @@ def test_figures_have_log_axes_and_labels():
     assert ax.get_xscale() == "log" and "days" in ax.get_ylabel() and "%" in ax.get_xlabel()
 
 
-def test_battery_explorer_updates_its_text():
-    explorer = pb.BatteryExplorer(active_ma=5.0, sleep_ma=0.005, duty_percent=5.0)
-    before, days_before = explorer.result.value, explorer.days()
-    assert f"{days_before:,.1f} days" in before
-    explorer.duty_percent.value = 0.5
-    assert explorer.result.value != before and explorer.days() > 5 * days_before
-    explorer.battery.value = "2 × AA alkaline"
-    assert "2 × AA alkaline" in explorer.result.value
-    assert explorer.days() == pytest.approx(pb.battery_life_days(2500, 5.0, 0.005, 0.005))
+def test_battery_summary():
+    coin = pb.battery("CR2032 coin cell")
+    summary = pb.battery_summary(5.0, 0.005, 0.05, coin)
+    days = pb.battery_life_days(225, 5.0, 0.005, 0.05)
+    assert "<b>0.2547 mA</b>" in summary and f"a CR2032 coin cell lasts <b>{days:,.1f} days</b>" in summary
+    assert f"({days / 365:.2f} years)" in summary
+
+
+def test_battery_explorer_redraws_with_the_duty_cycle_and_the_battery():
+    controls, summary, image = pb.battery_explorer(active_ma=5.0, sleep_ma=0.005, duty_percent=5.0).children
+    duty, battery = controls.children
+    coin, aa = pb.battery("CR2032 coin cell"), pb.battery("2 × AA alkaline")
+    assert summary.value == pb.battery_summary(5.0, 0.005, 0.05, coin)
+    before = bytes(image.value)
+    duty.value = 0.5
+    assert summary.value == pb.battery_summary(5.0, 0.005, 0.005, coin) and bytes(image.value) != before
+    battery.value = aa.name
+    assert summary.value == pb.battery_summary(5.0, 0.005, 0.005, aa)
+    duty.value = 100  # the slider's top end: always awake
+    assert summary.value == pb.battery_summary(5.0, 0.005, 1.0, aa)

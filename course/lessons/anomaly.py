@@ -120,10 +120,11 @@ def threshold_for_false_alarm_rate(normal_scores: np.ndarray, rate: float) -> fl
 def plot_examples(data, n_bands: int = N_BANDS, seconds: float = 0.1):
     """One window of each class: the x-axis waveform (left, first `seconds`) and the log band
     energies of all three axes (right). `data` is a `course.data.vibration` Dataset."""
-    import matplotlib.pyplot as plt
+    from course.notebook.figures import new_figure
 
     classes = [c for i, c in enumerate(data.classes) if np.any(data.y == i)]
-    fig, axes = plt.subplots(len(classes), 2, figsize=(11, 1.7 * len(classes)), sharex="col", squeeze=False)
+    fig = new_figure((11, 1.7 * len(classes)))
+    axes = fig.subplots(len(classes), 2, sharex="col", squeeze=False)
     rate = data.sample_rate
     n = int(seconds * rate)
     edges = np.linspace(0, rate / 2, n_bands + 1)
@@ -141,17 +142,17 @@ def plot_examples(data, n_bands: int = N_BANDS, seconds: float = 0.1):
     axes[0, 1].legend(loc="upper right", ncols=3, fontsize="small")
     axes[-1, 0].set_xlabel("time (ms)")
     axes[-1, 1].set_xlabel("band centre (Hz)")
-    fig.tight_layout()
     return fig
 
 
 def plot_score_histograms(scores: np.ndarray, labels: np.ndarray, classes: list[str],
                           threshold: float | None = None, title: str = "Anomaly scores"):
     """Histogram of scores per class on a log axis, with the threshold (if given) as a red line."""
-    import matplotlib.pyplot as plt
+    from course.notebook.figures import new_figure
 
     scores, labels = np.asarray(scores, np.float64), np.asarray(labels)
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    fig = new_figure((8, 3.5))
+    ax = fig.subplots()
     bins = np.geomspace(max(scores.min(), 1e-6), scores.max(), 40)
     for i, name in enumerate(classes):
         if np.any(labels == i):
@@ -164,5 +165,4 @@ def plot_score_histograms(scores: np.ndarray, labels: np.ndarray, classes: list[
     ax.set_ylabel("windows")
     ax.set_title(title)
     ax.legend(fontsize="small")
-    fig.tight_layout()
     return fig

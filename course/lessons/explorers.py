@@ -1,37 +1,21 @@
 """Interactive explorers for the notebooks (ipywidgets), and the plain computations behind them.
 
 The computations (`quantization_stats`, `threshold_stats`, `capacity_stats`) return numbers and
-can be used and tested on their own. Each explorer returns a ``VBox``: its controls, an ``HTML``
-widget with the numbers and an ``Image`` widget holding the figure as PNG. Both are redrawn when a
-control changes, so they work in any front end (Jupyter, Colab) and can be checked without a
-kernel: set a control's ``.value`` and read the HTML's ``.value``.
+can be used and tested on their own. Each explorer has the course's one shape,
+`course.notebook.explorer.explorer`: controls, a summary table and a figure, redrawn when a control changes.
 """
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
 from course import quantization
 from course.deploy.boards import DEFAULT_FLASH_RESERVED_BYTES, DEFAULT_RAM_RESERVED_BYTES
 from course.lessons import plots
+from course.notebook.explorer import explorer, html_table
 from course.units import KIB
-
-
-def _figure_png(fig: Figure) -> bytes:
-    """Render a figure to PNG bytes and close it."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    plt.close(fig)
-    return buffer.getvalue()
-
-
-def _html_table(rows: Mapping[str, Any]) -> str:
-    cells = "".join(f"<tr><td>{name}</td><td style='text-align:right'><b>{value}</b></td></tr>" for name, value in rows.items())
-    return f"<table>{cells}</table>"
 
 
 # ---------------------------------------------------------------- quantization
@@ -72,7 +56,7 @@ def quantization_explorer(values: np.ndarray | None = None) -> widgets.VBox:
 
     ``values`` default to 1,000 weights drawn from N(0, 0.5²) plus two outliers (±3), so that
     narrowing the range shows the trade-off between clipping and resolution.
-    Children: bits slider, range slider, HTML (numbers), Image (figure).
+    Controls: bits slider, range slider.
     """
     if values is None:
         values = np.concatenate([np.random.default_rng(0).normal(0, 0.5, 1000), [-3.0, 3.0]])
@@ -84,12 +68,10 @@ def quantization_explorer(values: np.ndarray | None = None) -> widgets.VBox:
         value=(low, high), min=-1.5 * reach, max=1.5 * reach, step=reach / 100,
         description="range", readout_format=".3f", continuous_update=False,
     )
-    html, image = widgets.HTML(), widgets.Image(format="png")
 
-    def update(_: Any = None) -> None:
-        vmin, vmax = value_range.value
-        stats = quantization_stats(values, bits.value, vmin, vmax)
-        html.value = _html_table({
+    def draw(bits: int, value_range: tuple[float, float]) -> tuple[Figure, str]:
+        stats = quantization_stats(values, bits, *value_range)
+        summary = html_table({
             "scale": f"{stats['scale']:.5g}",
             "zero point": stats["zero_point"],
             "integer range": f"{stats['qmin']} … {stats['qmax']}",
@@ -99,13 +81,9 @@ def quantization_explorer(values: np.ndarray | None = None) -> widgets.VBox:
             "max |error|": f"{stats['max_abs_error']:.4g}",
             "SQNR": f"{stats['sqnr_db']:.1f} dB",
         })
-        fig = plots.plot_quantization(values, stats["scale"], stats["zero_point"], bits.value, title=f"int{bits.value} quantization")
-        image.value = _figure_png(fig)
+        return plots.plot_quantization(values, stats["scale"], stats["zero_point"], bits, title=f"int{bits} quantization"), summary
 
-    bits.observe(update, names="value")
-    value_range.observe(update, names="value")
-    update()
-    return widgets.VBox([bits, value_range, html, image])
+    return explorer({"bits": bits, "value_range": value_range}, draw)
 
 
 # ---------------------------------------------------------------- detection threshold
@@ -137,7 +115,7 @@ def threshold_stats(scores: Sequence[float], labels: Sequence[int], threshold: f
 def threshold_explorer(scores: Sequence[float], labels: Sequence[int]) -> widgets.VBox:
     """Threshold slider → confusion counts, recall, false-alarm rate and the point on the ROC curve.
 
-    ``labels`` are 1 (positive: keyword, anomaly) or 0. Children: threshold slider, HTML, Image.
+    ``labels`` are 1 (positive: keyword, anomaly) or 0. Control: threshold slider.
     """
     scores, labels = np.asarray(scores, dtype=np.float64), np.asarray(labels)
     low, high = float(scores.min()), float(scores.max())
@@ -145,11 +123,10 @@ def threshold_explorer(scores: Sequence[float], labels: Sequence[int]) -> widget
         value=(low + high) / 2, min=low, max=high, step=(high - low) / 200 or 1.0,
         description="threshold", readout_format=".3g", continuous_update=False,
     )
-    html, image = widgets.HTML(), widgets.Image(format="png")
 
-    def update(_: Any = None) -> None:
-        stats = threshold_stats(scores, labels, threshold.value)
-        html.value = _html_table({
+    def draw(threshold: float) -> tuple[Figure, str]:
+        stats = threshold_stats(scores, labels, threshold)
+        summary = html_table({
             "true positives (detected)": stats["tp"],
             "false negatives (missed)": stats["fn"],
             "false positives (false alarms)": stats["fp"],
@@ -158,11 +135,9 @@ def threshold_explorer(scores: Sequence[float], labels: Sequence[int]) -> widget
             "false-alarm rate": f"{stats['false_alarm_rate']:.3f}",
             "precision": f"{stats['precision']:.3f}",
         })
-        image.value = _figure_png(plots.plot_roc(labels, scores, threshold=threshold.value))
+        return plots.plot_roc(labels, scores, threshold=threshold), summary
 
-    threshold.observe(update, names="value")
-    update()
-    return widgets.VBox([threshold, html, image])
+    return explorer({"threshold": threshold}, draw)
 
 
 # ---------------------------------------------------------------- memory capacity
@@ -191,8 +166,8 @@ def capacity_explorer(
     """Sliders for parameter count, weight precision and tensor arena → memory used on each board.
 
     Model flash is `course.models.model_bytes_estimate` (weights only). ``reserved_bytes`` is the
-    (flash, RAM) assumed for the TFLite Micro runtime and the application. Children: parameters
-    slider, bits dropdown, arena slider, HTML, Image.
+    (flash, RAM) assumed for the TFLite Micro runtime and the application. Controls: parameters
+    slider, bits dropdown, arena slider.
     """
     from course.models import (
         model_bytes_estimate,  # imports Keras: only when the explorer is used
@@ -202,24 +177,20 @@ def capacity_explorer(
     params = widgets.IntSlider(value=n_params, min=1_000, max=2_000_000, step=1_000, description="parameters", continuous_update=False)
     bits = widgets.Dropdown(options=[("int8", 8), ("float16", 16), ("float32", 32)], value=8, description="weights")
     arena = widgets.IntSlider(value=arena_bytes // KIB, min=1, max=512, description="arena (KiB)", continuous_update=False)
-    html, image = widgets.HTML(), widgets.Image(format="png")
 
-    def update(_: Any = None) -> None:
+    def draw(params: int, bits: int, arena: int) -> tuple[Figure, str]:
         items = {
             "runtime + application (assumed)": reserved_bytes,
-            "model weights": (model_bytes_estimate(params.value, bits.value), 0),
-            "tensor arena": (0, arena.value * KIB),
+            "model weights": (model_bytes_estimate(params, bits), 0),
+            "tensor arena": (0, arena * KIB),
         }
         flash = sum(sizes[0] for sizes in items.values())
         ram = sum(sizes[1] for sizes in items.values())
         stats = capacity_stats(flash, ram, boards)
-        html.value = _html_table({
+        summary = html_table({
             name: f"flash {100 * s['flash_fraction']:.1f}%, RAM {100 * s['ram_fraction']:.1f}%: {'fits' if s['fits'] else 'does NOT fit'}"
             for name, s in stats.items()
         })
-        image.value = _figure_png(plots.plot_memory_budget(items, boards))
+        return plots.plot_memory_budget(items, boards), summary
 
-    for control in (params, bits, arena):
-        control.observe(update, names="value")
-    update()
-    return widgets.VBox([params, bits, arena, html, image])
+    return explorer({"params": params, "bits": bits, "arena": arena}, draw)

@@ -7,15 +7,20 @@ instead of typing it in. Everything here is plain NumPy so that every step can b
 - :func:`make_sensor_data` draws the (deterministic, synthetic) readings;
 - :func:`mse_loss`, :func:`mse_gradient`, :func:`gradient_step` and :func:`fit_line` are the model;
 - :func:`least_squares_line` is the exact answer to compare with;
-- :class:`GradientDescentExplorer` is the interactive widget (learning rate and steps → the line
+- :func:`plot_fit` draws a fit, :func:`fit_summary` says how good it is, and
+  :func:`gradient_descent_explorer` is the interactive widget (learning rate and steps → the line
   and the loss curve redraw).
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 
+import ipywidgets as widgets
 import numpy as np
+from matplotlib.figure import Figure
+
+from course.notebook.explorer import explorer
+from course.notebook.figures import new_figure
 
 # The "true" sensor of the story (unknown to the learner of the model): °C = 40 · V − 15.
 TRUE_SLOPE_C_PER_V = 40.0
@@ -153,142 +158,69 @@ def max_stable_learning_rate(x) -> float:
 # Figures
 # --------------------------------------------------------------------------------------------
 
-def new_figure(figsize):
-    """A Matplotlib figure that displays itself in a notebook and that pyplot does not track.
-
-    Not tracked by pyplot: no second copy is shown at the end of a cell. Self-displaying: it has a
-    ``_repr_png_``, so a cell ending with the figure shows it whichever Matplotlib backend is active
-    (JupyterLab, Colab, nbclient, nbgrader).
-    """
-    from matplotlib.figure import Figure
-
-    class NotebookFigure(Figure):
-        def _repr_png_(self):
-            return figure_png(self, dpi=100)
-
-    return NotebookFigure(figsize=figsize, layout="constrained")
-
-
-def plot_fit(x, y, fit: LineFit, *, reference: tuple[float, float] | None = None, fig=None):
+def plot_fit(x, y, fit: LineFit, *, reference: tuple[float, float] | None = None,
+             steps: int | None = None) -> Figure:
     """Two panels: the readings with the fitted line, and the loss after each step (log scale).
 
-    Returns the figure (display it, or call ``fig.savefig``).
+    ``reference`` (the least-squares line) is drawn dashed, with its loss as the best possible.
+    The loss axis spans ``steps`` (default: the steps taken), so a fit that diverged early shows it.
     """
-    if fig is None:
-        fig = new_figure((10, 3.8))
+    x, y = _as_xy(x, y)
+    fig = new_figure((10, 3.8))
     ax_data, ax_loss = fig.subplots(1, 2)
-    xs = np.linspace(np.min(x), np.max(x), 2)
+    xs = np.linspace(x.min(), x.max(), 2)
+    pad = 0.15 * np.ptp(y)
     ax_data.scatter(x, y, s=18, color="tab:blue", label="readings")
     ax_data.plot(xs, predict(fit.w, fit.b, xs), color="tab:red", lw=2,
                  label=f"learned: {fit.w:.1f}·V {fit.b:+.1f}")
+    ax_loss.plot(np.arange(len(fit.losses)), fit.losses, color="tab:red")
     if reference is not None:
         ax_data.plot(xs, predict(*reference, xs), color="k", ls="--", lw=1, label="least squares")
+        ax_loss.axhline(mse_loss(*reference, x, y), color="k", ls="--", lw=1, label="best possible")
+        ax_loss.legend(loc="upper right", fontsize=8)
     ax_data.set(title="Sensor calibration: the learned line", xlabel="sensor output (V)",
-                ylabel="temperature (°C)")
+                ylabel="temperature (°C)", ylim=(y.min() - pad, y.max() + pad))
     ax_data.legend(loc="upper left", fontsize=8)
-    ax_loss.plot(np.arange(len(fit.losses)), fit.losses, color="tab:red")
     ax_loss.set(title="Loss while learning", xlabel="gradient-descent step",
-                ylabel="mean squared error (°C²)", yscale="log")
+                ylabel="mean squared error (°C²)", yscale="log",
+                xlim=(0, max(1, fit.steps if steps is None else steps)))
     ax_loss.grid(True, which="both", alpha=0.3)
     return fig
 
 
-def figure_png(fig, dpi: int = 80) -> bytes:
-    """The figure rendered to PNG bytes."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
+def fit_summary(fit: LineFit, x, y) -> str:
+    """One line of HTML: the fit's parameters and loss against the best possible, or why it diverged."""
+    best_loss = mse_loss(*least_squares_line(x, y), x, y)
+    if fit.diverged:
+        return (f"<b style='color:#b00'>Diverged after {fit.steps} steps</b>: the learning rate "
+                f"is above {max_stable_learning_rate(x):.3f}, each step overshoots further.")
+    return (f"after {fit.steps} steps: w = {fit.w:.2f} °C/V, b = {fit.b:.2f} °C, "
+            f"loss = {fit.final_loss:.2f} °C² ({fit.final_loss / best_loss:.2f}× the best possible "
+            f"{best_loss:.2f} °C²)")
 
 
 # --------------------------------------------------------------------------------------------
 # The interactive explorer
 # --------------------------------------------------------------------------------------------
 
-class GradientDescentExplorer:
-    """Sliders for the learning rate and the number of steps; the line and the loss curve redraw.
-
-    The picture is an ``ipywidgets.Image`` holding a PNG of a Matplotlib figure, so it works in
-    JupyterLab, Colab and the classic notebook alike (no interactive Matplotlib backend needed), and
-    its state can be read back in tests: after ``explorer.learning_rate.value = ...``,
-    ``explorer.line.get_ydata()``, ``explorer.loss_line.get_ydata()``, ``explorer.summary.value``
-    and ``explorer.image.value`` have changed.
-
-    Display it with ``display(explorer)`` (or just make it the last expression of a cell).
+def gradient_descent_explorer(x=None, y=None, learning_rate: float = 0.1, steps: int = 50,
+                              max_steps: int = 500) -> widgets.VBox:
+    """Sliders for the learning rate and the number of steps; the line, the loss curve and
+    :func:`fit_summary` redraw. ``x, y`` default to :func:`make_sensor_data`.
     """
+    if x is None or y is None:
+        x, y = make_sensor_data()
+    x, y = _as_xy(x, y)
+    reference = least_squares_line(x, y)
+    style, layout = {"description_width": "initial"}, widgets.Layout(width="420px")
+    rate_slider = widgets.FloatLogSlider(
+        value=learning_rate, base=10, min=-3, max=0, step=0.05, description="learning rate",
+        readout_format=".3f", continuous_update=False, style=style, layout=layout)
+    steps_slider = widgets.IntSlider(value=steps, min=0, max=max_steps, step=1, description="steps",
+                                     continuous_update=False, style=style, layout=layout)
 
-    def __init__(self, x=None, y=None, learning_rate: float = 0.1, steps: int = 50,
-                 max_steps: int = 500):
-        import ipywidgets as widgets
+    def draw(learning_rate: float, steps: int) -> tuple[Figure, str]:
+        fit = fit_line(x, y, learning_rate=learning_rate, steps=steps)
+        return plot_fit(x, y, fit, reference=reference, steps=steps), fit_summary(fit, x, y)
 
-        if x is None or y is None:
-            x, y = make_sensor_data()
-        self.x, self.y = _as_xy(x, y)
-        self.reference = least_squares_line(self.x, self.y)
-        self.reference_loss = mse_loss(*self.reference, self.x, self.y)
-        self.stable_below = max_stable_learning_rate(self.x)
-
-        self.learning_rate = widgets.FloatLogSlider(
-            value=learning_rate, base=10, min=-3, max=0, step=0.05, description="learning rate",
-            readout_format=".3f", continuous_update=False, style={"description_width": "initial"},
-            layout=widgets.Layout(width="420px"))
-        self.steps = widgets.IntSlider(
-            value=steps, min=0, max=max_steps, step=1, description="steps",
-            continuous_update=False, style={"description_width": "initial"},
-            layout=widgets.Layout(width="420px"))
-        self.summary = widgets.HTML()
-        self.image = widgets.Image(format="png")
-
-        self.fig = new_figure((9, 3.4))
-        self.ax_data, self.ax_loss = self.fig.subplots(1, 2)
-        self.ax_data.scatter(self.x, self.y, s=14, color="tab:blue", label="readings")
-        self._xs = np.linspace(self.x.min(), self.x.max(), 2)
-        self.ax_data.plot(self._xs, predict(*self.reference, self._xs), color="k", ls="--", lw=1,
-                          label="least squares")
-        (self.line,) = self.ax_data.plot(self._xs, np.zeros(2), color="tab:red", lw=2,
-                                         label="gradient descent")
-        pad = 0.15 * np.ptp(self.y)
-        self.ax_data.set(title="The learned line", xlabel="sensor output (V)",
-                         ylabel="temperature (°C)", ylim=(self.y.min() - pad, self.y.max() + pad))
-        self.ax_data.legend(loc="upper left", fontsize=8)
-        (self.loss_line,) = self.ax_loss.plot([0], [1.0], color="tab:red")
-        self.ax_loss.axhline(self.reference_loss, color="k", ls="--", lw=1,
-                             label="best possible")
-        self.ax_loss.set(title="Loss after each step", xlabel="gradient-descent step",
-                         ylabel="mean squared error (°C²)", yscale="log")
-        self.ax_loss.legend(loc="upper right", fontsize=8)
-        self.ax_loss.grid(True, which="both", alpha=0.3)
-
-        self.widget = widgets.VBox([widgets.HBox([self.learning_rate, self.steps]), self.summary,
-                                    self.image])
-        self.learning_rate.observe(self._on_change, names="value")
-        self.steps.observe(self._on_change, names="value")
-        self.fit: LineFit | None = None
-        self.update()
-
-    def _on_change(self, _change=None):
-        self.update()
-
-    def update(self) -> LineFit:
-        """Re-fit with the sliders' values and redraw; returns the new fit."""
-        fit = fit_line(self.x, self.y, learning_rate=self.learning_rate.value,
-                       steps=self.steps.value)
-        self.fit = fit
-        self.line.set_ydata(predict(fit.w, fit.b, self._xs))
-        self.loss_line.set_data(np.arange(len(fit.losses)), fit.losses)
-        self.ax_loss.set_xlim(0, max(1, self.steps.value))
-        low = min(self.reference_loss, fit.losses.min())
-        self.ax_loss.set_ylim(low * 0.5, max(fit.losses.max(), self.reference_loss) * 2)
-        if fit.diverged:
-            verdict = (f"<b style='color:#b00'>Diverged after {fit.steps} steps</b>: the learning rate "
-                       f"is above {self.stable_below:.3f}, each step overshoots further.")
-        else:
-            gap = fit.final_loss / self.reference_loss
-            verdict = (f"after {fit.steps} steps: w = {fit.w:.2f} °C/V, b = {fit.b:.2f} °C, "
-                       f"loss = {fit.final_loss:.2f} °C² ({gap:.2f}× the best possible "
-                       f"{self.reference_loss:.2f} °C²)")
-        self.summary.value = verdict
-        self.image.value = figure_png(self.fig)
-        return fit
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+    return explorer({"learning_rate": rate_slider, "steps": steps_slider}, draw)

@@ -13,17 +13,16 @@ higher accuracy on unseen speakers in the same time (both measured on 2 cores: 9
 Features are `course.features.log_mel_spectrogram` standardized with two fixed constants
 (`FEATURE_MEAN`, `FEATURE_STD`): an affine map that a device folds into the int8 input quantization.
 """
-import io
-from typing import Any
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
 from course.data import Dataset
 from course.data.keywords import SAMPLE_RATE
 from course.features import LogMel, log_mel_spectrogram
+from course.notebook.explorer import explorer
+from course.notebook.figures import new_figure
 from course.units import audio_as_float, audio_as_int16
 
 FEATURE_MEAN = -4.0  # log-mel mean and standard deviation of the synthetic keywords (rounded)
@@ -66,7 +65,8 @@ def plot_sampling(freq_hz: float, sample_rate: float, duration_s: float = 0.005)
     alias = alias_frequency(freq_hz, sample_rate)
     # the sampled values equal ±cos of the alias (sign flips when the tone is folded from above)
     sign = 1.0 if (freq_hz % sample_rate) <= sample_rate / 2 else -1.0
-    fig, ax = plt.subplots(figsize=(9, 3.6))
+    fig = new_figure((9, 3.6))
+    ax = fig.subplots()
     ax.plot(fine * 1000, np.sin(2 * np.pi * freq_hz * fine), color="grey", lw=1, label=f"the tone: {freq_hz:,.0f} Hz")
     ax.plot(times * 1000, np.sin(2 * np.pi * freq_hz * times), "o", color="tab:blue", label=f"samples at {sample_rate:,.0f} Hz")
     ax.plot(fine * 1000, sign * np.sin(2 * np.pi * alias * fine), "--", color="tab:red", lw=1.2,
@@ -77,33 +77,24 @@ def plot_sampling(freq_hz: float, sample_rate: float, duration_s: float = 0.005)
     verdict = "captured" if freq_hz <= nyquist else "ALIASED"
     ax.set_title(f"Nyquist frequency = {nyquist:,.0f} Hz: the tone is {verdict}")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize="small")
-    fig.tight_layout()
     return fig
 
 
 def sampling_explorer(freq_hz: float = 1000.0, sample_rate: float = 8000.0) -> widgets.VBox:
     """Sliders for a tone's frequency and the sample rate → the samples, the alias and the numbers.
 
-    Children: frequency slider, sample-rate slider, HTML (numbers), Image (figure).
+    Controls: frequency slider, sample-rate slider.
     """
     freq = widgets.FloatSlider(value=freq_hz, min=100, max=8000, step=100, description="tone (Hz)", continuous_update=False)
     rate = widgets.FloatSlider(value=sample_rate, min=1000, max=16000, step=500, description="rate (Hz)", continuous_update=False)
-    html, image = widgets.HTML(), widgets.Image(format="png")
 
-    def update(_: Any = None) -> None:
-        alias = alias_frequency(freq.value, rate.value)
-        html.value = (f"Nyquist frequency: <b>{rate.value / 2:,.0f} Hz</b> · the samples describe a tone of "
-                      f"<b>{alias:,.0f} Hz</b>" + ("" if alias == freq.value else " — an alias: information lost"))
-        fig = plot_sampling(freq.value, rate.value)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=80)
-        plt.close(fig)
-        image.value = buffer.getvalue()
+    def draw(freq: float, rate: float) -> tuple[Figure, str]:
+        alias = alias_frequency(freq, rate)
+        summary = (f"Nyquist frequency: <b>{rate / 2:,.0f} Hz</b> · the samples describe a tone of "
+                   f"<b>{alias:,.0f} Hz</b>" + ("" if alias == freq else " — an alias: information lost"))
+        return plot_sampling(freq, rate), summary
 
-    freq.observe(update, names="value")
-    rate.observe(update, names="value")
-    update()
-    return widgets.VBox([freq, rate, html, image])
+    return explorer({"freq": freq, "rate": rate}, draw)
 
 
 # ---------------------------------------------------------------- augmentation

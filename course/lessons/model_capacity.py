@@ -3,7 +3,8 @@
 - :func:`capacity_curves` fits polynomials of every degree to noisy samples of a sine, for a few
   training-set sizes, and measures training and validation error. Polynomials stand in for neural
   networks of growing size: the fits take milliseconds, so the explorer only redraws.
-- :class:`OverfittingExplorer` is the interactive widget (degree and training-set size → the fitted
+- :func:`plot_capacity` and :func:`capacity_summary` show one (size, degree) pair;
+  :func:`overfitting_explorer` is the interactive widget (degree and training-set size → the fitted
   curve and the training/validation error curves).
 - :func:`activation_bytes` is a rough estimate of the RAM a model's activations need.
 """
@@ -11,10 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ipywidgets as widgets
 import numpy as np
+from matplotlib.figure import Figure
 
 from course.data import sine
-from course.lessons.gradient_descent import figure_png, new_figure
+from course.notebook.explorer import explorer
+from course.notebook.figures import new_figure
 
 DOMAIN = (0.0, 2 * np.pi)  # the sine data's x range
 
@@ -106,73 +110,56 @@ def verdict(curves: CapacityCurves, size: int, degree: int, tolerance: float = 1
     return "underfitting" if column < best else "overfitting"
 
 
-class OverfittingExplorer:
-    """Sliders for the polynomial degree (the model's capacity) and the number of training examples.
+def plot_capacity(curves: CapacityCurves, size: int, degree: int) -> Figure:
+    """Left: the first `size` training points, the true sine and the degree-`degree` fit. Right:
+    training and validation error against the degree, this degree marked."""
+    row, column = curves.sizes.index(size), curves.degrees.index(degree)
+    degrees = np.array(curves.degrees)
+    fig = new_figure((10, 3.6))
+    ax_fit, ax_err = fig.subplots(1, 2)
+    ax_fit.plot(curves.grid, np.sin(curves.grid), color="k", ls="--", lw=1, label="true sin(x)")
+    ax_fit.plot(curves.x_train[:size], curves.y_train[:size], "o", color="tab:blue", ms=4, label="training examples")
+    ax_fit.plot(curves.grid, np.clip(curves.curves[row, column], -5, 5), color="tab:red", lw=2, label="fitted polynomial")
+    ax_fit.set(xlabel="x (radians)", ylabel="y", ylim=(-2.2, 2.2),
+               title=f"degree {degree} ({degree + 1} parameters), {size} training examples")
+    ax_fit.legend(loc="lower left", fontsize=8)
+    ax_err.plot(degrees, np.maximum(curves.train_mse[row], 1e-4), "o-", color="tab:blue", ms=3, label="training error")
+    ax_err.plot(degrees, np.minimum(curves.val_mse[row], 1e3), "o-", color="tab:orange", ms=3, label="validation error")
+    ax_err.axhline(curves.noise ** 2, color="grey", ls=":", label="noise level (best possible)")
+    ax_err.axvline(degree, color="tab:red", lw=1)
+    ax_err.set(xlabel="polynomial degree (capacity)", ylabel="mean squared error", yscale="log",
+               xlim=(degrees.min() - 0.5, degrees.max() + 0.5), ylim=(1e-3, 10), title="Error against capacity")
+    ax_err.legend(loc="upper left", fontsize=8)
+    ax_err.grid(True, which="both", alpha=0.3)
+    return fig
 
-    Everything is precomputed by :func:`capacity_curves`; moving a slider only redraws. Left: the
-    training points, the true sine and the fitted curve. Right: training and validation error
-    against the degree. After ``explorer.degree.value = ...`` (or ``.size.value``),
-    ``explorer.summary.value`` and ``explorer.image.value`` have changed.
-    """
 
-    def __init__(self, curves: CapacityCurves | None = None, degree: int = 3, size: int | None = None):
-        import ipywidgets as widgets
+def capacity_summary(curves: CapacityCurves, size: int, degree: int) -> str:
+    """One line of HTML: training and validation error of this pair, the best degree and the :func:`verdict`."""
+    row, column = curves.sizes.index(size), curves.degrees.index(degree)
+    return (f"training error <b>{curves.train_mse[row, column]:.3f}</b>, validation error "
+            f"<b>{curves.val_mse[row, column]:.3f}</b> (noise level {curves.noise ** 2:.3f}). "
+            f"With {size} examples the validation error is lowest at degree {curves.best_degree(size)}: "
+            f"verdict: <b>{verdict(curves, size, degree)}</b>.")
 
-        self.curves = curves = curves or capacity_curves()
-        style, layout = {"description_width": "initial"}, widgets.Layout(width="420px")
-        self.degree = widgets.IntSlider(value=degree, min=min(curves.degrees), max=max(curves.degrees),
-                                        description="polynomial degree", continuous_update=False,
-                                        style=style, layout=layout)
-        self.size = widgets.SelectionSlider(options=list(curves.sizes), value=size or curves.sizes[1],
-                                            description="training examples", continuous_update=False,
-                                            style=style, layout=layout)
-        self.summary = widgets.HTML()
-        self.image = widgets.Image(format="png")
 
-        self.fig = new_figure((10, 3.6))
-        self.ax_fit, self.ax_err = self.fig.subplots(1, 2)
-        self.ax_fit.plot(curves.grid, np.sin(curves.grid), color="k", ls="--", lw=1, label="true sin(x)")
-        (self.points,) = self.ax_fit.plot([], [], "o", color="tab:blue", ms=4, label="training examples")
-        (self.fit_line,) = self.ax_fit.plot([], [], color="tab:red", lw=2, label="fitted polynomial")
-        self.ax_fit.set(xlabel="x (radians)", ylabel="y", ylim=(-2.2, 2.2), title="The model")
-        self.ax_fit.legend(loc="lower left", fontsize=8)
-        (self.train_curve,) = self.ax_err.plot([], [], "o-", color="tab:blue", ms=3, label="training error")
-        (self.val_curve,) = self.ax_err.plot([], [], "o-", color="tab:orange", ms=3, label="validation error")
-        self.ax_err.axhline(curves.noise ** 2, color="grey", ls=":", label="noise level (best possible)")
-        self.marker = self.ax_err.axvline(degree, color="tab:red", lw=1)
-        self.ax_err.set(xlabel="polynomial degree (capacity)", ylabel="mean squared error", yscale="log",
-                        ylim=(1e-3, 10), title="Error against capacity")
-        self.ax_err.legend(loc="upper left", fontsize=8)
-        self.ax_err.grid(True, which="both", alpha=0.3)
+def overfitting_explorer(curves: CapacityCurves | None = None, degree: int = 3, size: int | None = None) -> widgets.VBox:
+    """Sliders for the polynomial degree (the model's capacity) and the number of training examples
+    → :func:`plot_capacity` and :func:`capacity_summary`. Everything is precomputed by
+    :func:`capacity_curves` (the default); moving a slider only redraws."""
+    curves = curves or capacity_curves()
+    style, layout = {"description_width": "initial"}, widgets.Layout(width="420px")
+    degree_slider = widgets.IntSlider(value=degree, min=min(curves.degrees), max=max(curves.degrees),
+                                      description="polynomial degree", continuous_update=False,
+                                      style=style, layout=layout)
+    size_slider = widgets.SelectionSlider(options=list(curves.sizes), value=size or curves.sizes[1],
+                                          description="training examples", continuous_update=False,
+                                          style=style, layout=layout)
 
-        self.widget = widgets.VBox([widgets.HBox([self.degree, self.size]), self.summary, self.image])
-        self.degree.observe(self.update, names="value")
-        self.size.observe(self.update, names="value")
-        self.update()
+    def draw(degree: int, size: int) -> tuple[Figure, str]:
+        return plot_capacity(curves, size, degree), capacity_summary(curves, size, degree)
 
-    def update(self, _change=None) -> str:
-        """Redraw for the sliders' values; returns the verdict."""
-        c, size, degree = self.curves, self.size.value, self.degree.value
-        row, column = c.sizes.index(size), c.degrees.index(degree)
-        self.points.set_data(c.x_train[:size], c.y_train[:size])
-        self.fit_line.set_data(c.grid, np.clip(c.curves[row, column], -5, 5))
-        degrees = np.array(c.degrees)
-        self.train_curve.set_data(degrees, np.maximum(c.train_mse[row], 1e-4))
-        self.val_curve.set_data(degrees, np.minimum(c.val_mse[row], 1e3))
-        self.ax_err.set_xlim(degrees.min() - 0.5, degrees.max() + 0.5)
-        self.marker.set_xdata([degree, degree])
-        self.ax_fit.set_title(f"degree {degree} ({degree + 1} parameters), {size} training examples")
-        label = verdict(c, size, degree)
-        self.summary.value = (
-            f"training error <b>{c.train_mse[row, column]:.3f}</b>, validation error "
-            f"<b>{c.val_mse[row, column]:.3f}</b> (noise level {c.noise ** 2:.3f}). "
-            f"With {size} examples the validation error is lowest at degree {c.best_degree(size)}: "
-            f"verdict: <b>{label}</b>.")
-        self.image.value = figure_png(self.fig)
-        return label
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+    return explorer({"degree": degree_slider, "size": size_slider}, draw)
 
 
 def activation_bytes(model, bytes_per_value: int = 1) -> int:

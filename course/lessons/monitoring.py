@@ -108,9 +108,10 @@ def plot_timeline(time: np.ndarray, anomaly_scores: np.ndarray, anomaly_threshol
                   fault_start: float | None = None, title: str = "One machine over time"):
     """Anomaly scores (top, log scale) and drift scores (bottom) against time, with their alarm
     thresholds (dashed) and the time a fault appeared (grey line)."""
-    import matplotlib.pyplot as plt
+    from course.notebook.figures import new_figure
 
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5), sharex=True)
+    fig = new_figure((9, 5))
+    top, bottom = fig.subplots(2, 1, sharex=True)
     top.plot(time, anomaly_scores, marker=".", linestyle="none", markersize=4, label="anomaly score")
     top.axhline(anomaly_threshold, color="red", linestyle="--", label="anomaly threshold")
     top.set_yscale("log")
@@ -125,5 +126,4 @@ def plot_timeline(time: np.ndarray, anomaly_scores: np.ndarray, anomaly_threshol
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", fontsize="small")
     top.set_title(title)
-    fig.tight_layout()
     return fig

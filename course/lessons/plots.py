@@ -1,13 +1,15 @@
-"""Matplotlib figures shared by the course's weeks. Every function returns the Figure it draws."""
+"""Matplotlib figures shared by the course's weeks. Every function returns the Figure it draws
+(`course.notebook.figures.new_figure`: a cell ending with it shows it)."""
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from sklearn.metrics import auc, confusion_matrix, roc_curve
 
 from course.features import log_mel_spectrogram
+from course.notebook.figures import new_figure
 from course.quantization import dequantize, quantize
 from course.units import KIB, audio_as_float
 
@@ -26,7 +28,8 @@ def plot_training_curves(history: Any, title: str = "Training curves") -> Figure
         raise ValueError(f"history has no 'loss': keys are {sorted(logs)}")
     metrics = [k for k in logs if k != "loss" and not k.startswith("val_")][:1]
     quantities = ["loss", *metrics]
-    fig, axes = plt.subplots(1, len(quantities), figsize=(5 * len(quantities), 3.5), squeeze=False)
+    fig = new_figure((5 * len(quantities), 3.5))
+    axes = fig.subplots(1, len(quantities), squeeze=False)
     for ax, name in zip(axes[0], quantities):
         epochs = np.arange(1, len(logs[name]) + 1)
         ax.plot(epochs, logs[name], marker=".", label=f"training {name}")
@@ -38,7 +41,6 @@ def plot_training_curves(history: Any, title: str = "Training curves") -> Figure
         ax.grid(alpha=0.3)
         ax.legend()
     fig.suptitle(title)
-    fig.tight_layout()
     return fig
 
 
@@ -55,7 +57,8 @@ def plot_confusion_matrix(
     labels = np.arange(len(classes)) if numeric else list(classes)
     matrix = confusion_matrix(y_true, y_pred, labels=labels, normalize=normalize)
     size = max(4.0, 0.6 * len(classes) + 2)
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig = new_figure((size, size))
+    ax = fig.subplots()
     image = ax.imshow(matrix, cmap="Blues", vmin=0)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="fraction" if normalize else "count")
     threshold = matrix.max() / 2
@@ -67,7 +70,6 @@ def plot_confusion_matrix(
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     ax.set_title(title if normalize is None else f"{title} (normalized over {normalize})")
-    fig.tight_layout()
     return fig
 
 
@@ -85,7 +87,8 @@ def plot_roc(y_true: Sequence[int], scores: Sequence[float], threshold: float | 
     """
     y_true, scores = np.asarray(y_true), np.asarray(scores, dtype=np.float64)
     fpr, tpr, _ = roc_curve(y_true, scores)
-    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    fig = new_figure((4.5, 4.5))
+    ax = fig.subplots()
     ax.plot(fpr, tpr, label=f"model (AUC = {auc(fpr, tpr):.3f})")
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance (AUC = 0.5)")
     if threshold is not None:
@@ -98,7 +101,6 @@ def plot_roc(y_true: Sequence[int], scores: Sequence[float], threshold: float | 
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
-    fig.tight_layout()
     return fig
 
 
@@ -121,7 +123,8 @@ def plot_waveform_and_spectrogram(
     if features is None:
         features = log_mel_spectrogram(audio, sample_rate=sample_rate, stride_ms=stride_ms)
     waveform = audio_as_float(audio)
-    fig, (ax_wave, ax_spec) = plt.subplots(2, 1, figsize=(7, 5), sharex=True, layout="constrained")
+    fig = new_figure((7, 5))
+    ax_wave, ax_spec = fig.subplots(2, 1, sharex=True)
     ax_wave.plot(np.arange(len(waveform)) / sample_rate, waveform, linewidth=0.6)
     ax_wave.set_ylabel("amplitude (full scale = 1)")
     ax_wave.set_title("waveform")
@@ -153,8 +156,9 @@ def plot_memory_budget(items: Mapping[str, tuple[int, int]], boards: Iterable[An
     Each board gets a grey capacity bar, the stacked usage on top and the percentage used.
     """
     boards = list(boards.values()) if isinstance(boards, Mapping) else list(boards)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 1.8 + 0.7 * len(boards)), sharey=True, layout="constrained")
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig = new_figure((11, 1.8 + 0.7 * len(boards)))
+    axes = fig.subplots(1, 2, sharey=True)
+    colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     for column, (ax, memory) in enumerate(zip(axes, ("flash", "RAM"))):
         capacity_attr = "flash_bytes" if memory == "flash" else "ram_bytes"
         used = sum(sizes[column] for sizes in items.values())
@@ -186,7 +190,8 @@ def plot_quantization(values: np.ndarray, scale: float, zero_point: int, bits: i
     values = np.sort(np.asarray(values, dtype=np.float64).ravel())
     restored = dequantize(quantize(values, scale, zero_point, bits), scale, zero_point)
     error = restored - values
-    fig, (ax_map, ax_err) = plt.subplots(1, 2, figsize=(10, 4))
+    fig = new_figure((10, 4))
+    ax_map, ax_err = fig.subplots(1, 2)
     dense = np.linspace(values[0], values[-1], 2000)
     ax_map.plot(dense, dense, color="grey", linestyle="--", label="float (exact)")
     ax_map.plot(dense, dequantize(quantize(dense, scale, zero_point, bits), scale, zero_point), linewidth=1, label=f"int{bits} grid")
@@ -203,5 +208,4 @@ def plot_quantization(values: np.ndarray, scale: float, zero_point: int, bits: i
     ax_err.set_title(f"error: MSE = {np.mean(error**2):.3g}, max |error| = {np.max(np.abs(error)):.3g}")
     ax_err.legend()
     fig.suptitle(title)
-    fig.tight_layout()
     return fig

@@ -2,7 +2,7 @@
 
 Builds on :mod:`course.energy` (average current from a duty cycle, ideal battery life) with
 the *typical, rounded* numbers the lecture compares, the figures that show them, and a small
-duty-cycle explorer widget.
+duty-cycle explorer widget (:func:`battery_explorer`).
 
 The device and battery figures are orders of magnitude for teaching, not a spec sheet: look up
 your own part's datasheet before you promise anyone a battery life.
@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ipywidgets as widgets
 import numpy as np
+from matplotlib.figure import Figure
 
 from course.energy import average_current_ma, battery_life_hours
-from course.lessons.gradient_descent import new_figure
+from course.notebook.explorer import explorer
+from course.notebook.figures import new_figure
 
 HOURS_PER_DAY = 24.0
 
@@ -114,10 +117,9 @@ def streaming_bytes_per_day(sample_rate_hz: float, bits_per_sample: int, channel
 # Figures
 # --------------------------------------------------------------------------------------------
 
-def plot_power_and_price(devices=DEVICES, fig=None):
+def plot_power_and_price(devices=DEVICES) -> Figure:
     """Log-scale bars: power while computing (W) and price (US$) of each device."""
-    if fig is None:
-        fig = new_figure((10, 3.4))
+    fig = new_figure((10, 3.4))
     ax_power, ax_price = fig.subplots(1, 2)
     names = [d.name for d in devices]
     colors = ["tab:green", "tab:blue", "tab:red"][: len(devices)]
@@ -135,12 +137,12 @@ def plot_power_and_price(devices=DEVICES, fig=None):
 
 
 def plot_battery_life(active_ma: float, sleep_ma: float, batteries=BATTERIES,
-                      duty_cycles=None, mark: float | None = None, fig=None):
-    """Battery life (days, log scale) against duty cycle (%, log scale) for each battery."""
+                      duty_cycles=None, mark: float | None = None) -> Figure:
+    """Battery life (days, log scale) against duty cycle (%, log scale) for each battery;
+    ``mark`` (a duty cycle) is dotted on each curve."""
     if duty_cycles is None:
         duty_cycles = np.logspace(-4, 0, 81)
-    if fig is None:
-        fig = new_figure((6.5, 3.8))
+    fig = new_figure((6.5, 3.8))
     ax = fig.subplots()
     for bat in batteries:
         days = life_vs_duty_cycle(bat.capacity_mah, active_ma, sleep_ma, duty_cycles)
@@ -163,40 +165,26 @@ def plot_battery_life(active_ma: float, sleep_ma: float, batteries=BATTERIES,
 # A small widget: duty cycle → average current → days
 # --------------------------------------------------------------------------------------------
 
-class BatteryExplorer:
-    """A duty-cycle slider and a battery menu; the text below recomputes the battery life.
+def battery_summary(active_ma: float, sleep_ma: float, duty: float, bat: Battery) -> str:
+    """One line of HTML: the average current at this duty cycle and how many days ``bat`` lasts."""
+    days = battery_life_days(bat.capacity_mah, active_ma, sleep_ma, duty)
+    return (f"average current <b>{average_current_ma(active_ma, sleep_ma, duty):.4g} mA</b> → a {bat.name} "
+            f"lasts <b>{days:,.1f} days</b> ({days / 365:.2f} years)")
 
-    After ``explorer.duty_percent.value = ...`` the ``explorer.result.value`` HTML has changed
-    (no kernel needed to read it back).
-    """
 
-    def __init__(self, active_ma: float = 5.0, sleep_ma: float = 0.005, duty_percent: float = 5.0):
-        import ipywidgets as widgets
+def battery_explorer(active_ma: float = 5.0, sleep_ma: float = 0.005, duty_percent: float = 5.0) -> widgets.VBox:
+    """A duty-cycle slider (% of the time awake) and a battery menu → :func:`battery_summary` and
+    the battery's life against duty cycle, with the chosen duty cycle marked."""
+    duty_slider = widgets.FloatLogSlider(
+        value=duty_percent, base=10, min=-3, max=2, step=0.05, readout_format=".3g",
+        description="awake (% of time)", continuous_update=False,
+        style={"description_width": "initial"}, layout=widgets.Layout(width="460px"))
+    battery_menu = widgets.Dropdown(options=[b.name for b in BATTERIES], value=BATTERIES[0].name,
+                                    description="battery")
 
-        self.active_ma, self.sleep_ma = active_ma, sleep_ma
-        self.duty_percent = widgets.FloatLogSlider(
-            value=duty_percent, base=10, min=-3, max=2, step=0.05, readout_format=".3g",
-            description="awake (% of time)", style={"description_width": "initial"},
-            layout=widgets.Layout(width="460px"))
-        self.battery = widgets.Dropdown(options=[b.name for b in BATTERIES],
-                                        value=BATTERIES[0].name, description="battery")
-        self.result = widgets.HTML()
-        self.widget = widgets.VBox([widgets.HBox([self.duty_percent, self.battery]), self.result])
-        self.duty_percent.observe(self.update, names="value")
-        self.battery.observe(self.update, names="value")
-        self.update()
+    def draw(duty_percent: float, battery_name: str) -> tuple[Figure, str]:
+        duty, bat = min(duty_percent, 100.0) / 100, battery(battery_name)
+        fig = plot_battery_life(active_ma, sleep_ma, batteries=(bat,), mark=duty)
+        return fig, battery_summary(active_ma, sleep_ma, duty, bat)
 
-    def days(self) -> float:
-        """Battery life in days for the current slider and menu values."""
-        return battery_life_days(battery(self.battery.value).capacity_mah, self.active_ma,
-                                 self.sleep_ma, min(self.duty_percent.value, 100.0) / 100)
-
-    def update(self, _change=None):
-        duty = min(self.duty_percent.value, 100.0) / 100
-        avg = average_current_ma(self.active_ma, self.sleep_ma, duty)
-        days = self.days()
-        self.result.value = (f"average current <b>{avg:.4g} mA</b> → a {self.battery.value} lasts "
-                             f"<b>{days:,.1f} days</b> ({days / 365:.2f} years)")
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+    return explorer({"duty_percent": duty_slider, "battery_name": battery_menu}, draw)
