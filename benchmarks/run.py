@@ -1,7 +1,9 @@
 """The course's benchmarks; writes benchmarks/RESULTS.md. Run with `make benchmark`.
 
 Speed and memory targets live here, not in the tests. Three tables:
-- the library: size and generation time of every default dataset, feature extraction throughput;
+- the library: size and generation time of every default dataset, feature extraction throughput,
+  `ms_per_inference` against a run of known length, and `course grade` of the hostile submissions
+  (tests/fixtures/hostile.py: endless loops, bombs, crashes, tampering) in the grading sandbox;
 - the notebooks: every lecture notebook and instructor assignment runs once in a fresh kernel with
   nbclient, the way the tests and nbgrader run it (target: 60 s each on 2 CPU cores); values a
   notebook reports with `course.notebook.metrics.record` (accuracy, flash, arena…) are collected beside its time;
@@ -11,10 +13,13 @@ Speed and memory targets live here, not in the tests. Three tables:
 `python benchmarks/run.py NOTEBOOK...` runs only the given notebooks and prints the tables without
 writing RESULTS.md (a quick check of one week).
 """
+import csv
 import datetime
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -25,6 +30,8 @@ from nbclient import NotebookClient
 
 from course import data
 from course.features import log_mel_spectrogram
+from course.grading.report import grade
+from course.lessons.optimize import ms_per_inference
 from course.notebook.metrics import read_metrics
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +94,31 @@ def library_table() -> str:
     clips = (np.random.default_rng(0).standard_normal((1000, 16000)) * 2000).astype(np.int16)
     mels, seconds = timed(log_mel_spectrogram, clips)
     lines.append(f"| `log_mel_spectrogram` of 1,000 one-second clips | {mels.shape} | {seconds:.2f} |")
+    ms, seconds = timed(ms_per_inference, _sleeping_run, b"", np.zeros((11, 1)))
+    lines.append(f"| `ms_per_inference` of a run sleeping 50 ms, then 10 ms per input (11 inputs) "
+                 f"| {ms:.2f} ms per input (10 slept) | {seconds:.2f} |")
+    sys.path.insert(0, str(ROOT / "tests"))  # the test fixtures' hostile submissions
+    from fixtures.hostile import CASES, hostile_course
+
+    with tempfile.TemporaryDirectory(prefix="benchmark-grading-") as scratch:
+        report, seconds = timed(grade, hostile_course(Path(scratch) / "course"), "tiny")
+        graded = len(list(csv.DictReader(report.open())))
+    lines.append(f"| `course grade` of the {len(CASES)} hostile submissions to the tiny assignment, sandboxed "
+                 f"| {graded} students in the report | {seconds:.2f} |")
     return "\n".join(lines)
+
+
+def _sleeping_run(_model: bytes, batch: np.ndarray) -> None:
+    time.sleep(0.05 + 0.01 * len(batch))
+
+
+def commit_statement() -> str:
+    """The commit the results are measured on, and whether the working tree differed from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+
+    changed = git("status", "--porcelain", "--untracked-files=no").splitlines()
+    return f"at commit {git('rev-parse', 'HEAD')}" + (f" with uncommitted changes to {len(changed)} files" if changed else "")
 
 
 def notebooks() -> list[Path]:
@@ -161,7 +192,8 @@ def main(selected: list[str]) -> int:
                f"Python {platform.python_version()}, {platform.system()}")
     RESULTS.write_text(
         "# Benchmark results\n\n"
-        f"Written by `make benchmark` (`benchmarks/run.py`) on {datetime.date.today()} — {machine}.\n\n"
+        f"Written by `make benchmark` (`benchmarks/run.py`) on {datetime.date.today()} {commit_statement()} "
+        f"— {machine}.\n\n"
         "## The library\n\n" + library + "\n\n"
         "## The notebooks\n\n"
         "Each notebook ran once, top to bottom, in a fresh kernel (wall-clock time, kernel start included).\n"

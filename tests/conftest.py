@@ -18,6 +18,31 @@ ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = assignments(ROOT)
 LECTURES = sorted((ROOT / "notebooks").glob("0x*.ipynb"))
 STUDENTS = ("solution", "untouched", "partial")
+# Every test has exactly one kind (`pytestmark = pytest.mark.<kind>` in its file; tests/test_markers.py checks it),
+# so that `python -m pytest -m <kind>` runs a known part of the suite.
+KINDS = {
+    "unit": "the library, one module at a time; runs no notebook (about a minute)",
+    "notebooks": "the course's notebooks: conventions, every lecture under nbval, release/ regenerated, the Colab path",
+    "grading": "nbgrader end to end: the autograde round trip, the sandbox, hostile submissions, the exchange",
+    "browser": "JupyterLab and the formgrader in Chromium",
+    "remix": "`course remix` builds whole courses and runs their tests",
+}
+COLLECTED_KINDS = pytest.StashKey[dict[str, list[str]]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for kind, description in KINDS.items():
+        config.addinivalue_line("markers", f"{kind}: {description}")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything: every collected item is noted
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """nbval's cells of the lecture notebooks are `notebooks` tests; note every item's kinds (tests/test_markers.py)."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebooks)
+    config.stash[COLLECTED_KINDS] = {item.nodeid: [m.name for m in item.iter_markers() if m.name in KINDS]
+                                     for item in items}
 
 
 @dataclass(frozen=True)

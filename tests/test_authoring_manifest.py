@@ -17,6 +17,8 @@ from course.deploy.boards import (
 )
 from course.grading.nbgrader import assignments
 
+pytestmark = pytest.mark.unit
+
 MANIFEST = load()
 MODULES = MANIFEST.modules
 DATASETS = ("digits", "gestures", "images", "keywords", "load_speech_commands", "sine", "vibration",

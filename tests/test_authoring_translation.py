@@ -17,6 +17,8 @@ from course.authoring.translation import (
 )
 from course.cli import main
 
+pytestmark = pytest.mark.unit
+
 MODULES = load().modules
 NOTEBOOKS = [path for module in MODULES for path in (module.lecture, module.assignment)]
 

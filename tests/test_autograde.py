@@ -9,6 +9,8 @@ import pytest
 from conftest import ASSIGNMENTS, ROOT, notebook_name
 from submissions import PARTIAL_ANSWERS
 
+pytestmark = pytest.mark.grading
+
 
 def _code_cells(graded_course, assignment, student):
     return {name: g for name, g in graded_course.grades[assignment, student].items() if g.cell_type == "code"}

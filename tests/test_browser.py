@@ -30,6 +30,8 @@ from browser_helpers import (
 from conftest import ASSIGNMENTS, ROOT, notebook_name
 from playwright.sync_api import sync_playwright
 
+pytestmark = pytest.mark.browser
+
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 LECTURE = "notebooks/0x00-welcome.ipynb"     # the fastest lecture; it has figures and two explorers
 

@@ -8,6 +8,8 @@ from conftest import ASSIGNMENTS, LECTURES, ROOT, notebook_name
 
 from course.notebook.colab import SETUP_CELL, badge_markdown
 
+pytestmark = pytest.mark.notebooks
+
 SOURCES = [ROOT / "source" / a / notebook_name(a) for a in ASSIGNMENTS]
 WEEK = re.compile(r"^(0x0[0-9a-f])-[a-z0-9-]+$")
 
@@ -24,8 +26,10 @@ def _headings(notebook) -> list[str]:
     return [line.lstrip("#").strip().lower() for line in _markdown(notebook).splitlines() if line.startswith("#")]
 
 
-def test_course_has_lectures_and_assignments():
-    assert LECTURES and SOURCES
+def test_every_week_has_a_lecture_and_an_assignment_numbered_from_0x00():
+    weeks = [path.stem for path in LECTURES]
+    assert weeks and weeks == ASSIGNMENTS, "notebooks/<week>.ipynb and source/<week>/ come in pairs"
+    assert [week[:4] for week in weeks] == [f"0x{i:02x}" for i in range(len(weeks))], "weeks 0x00, 0x01, … with no gap"
 
 
 @pytest.mark.parametrize("path", LECTURES + SOURCES, ids=lambda p: p.stem)

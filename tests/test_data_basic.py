@@ -4,6 +4,8 @@ import pytest
 
 from course.data import Dataset, card, digits, sine
 
+pytestmark = pytest.mark.unit
+
 
 def test_sine_is_deterministic_and_shaped():
     a, b, c = sine(seed=0), sine(seed=0), sine(seed=1)

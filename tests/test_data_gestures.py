@@ -4,6 +4,8 @@ import pytest
 
 from course.data import gestures, group_split
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def data():

@@ -4,6 +4,8 @@ import pytest
 
 from course.data import images
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def data():

@@ -7,6 +7,8 @@ import pytest
 from course.data import group_split, holdout_split, keywords, speech_synth
 from course.data.keywords import ACCENTS, WORDS
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def small():

@@ -6,6 +6,8 @@ from scipy.io import wavfile
 from course.data import group_split, keywords, load_speech_commands
 from course.data.speech_commands import speaker_of
 
+pytestmark = pytest.mark.unit
+
 WORDS = ["yes", "no"]
 OTHERS = ["bed", "cat", "marvin"]
 SPEAKERS = ["0a7c2a8d", "1b4c9b89", "2c9d1e5f", "3f7e8a01", "4d2b6c3e"]

@@ -4,6 +4,8 @@ import pytest
 
 from course.data import group_split, holdout_split
 
+pytestmark = pytest.mark.unit
+
 
 def test_group_split_keeps_groups_whole_and_covers_everything():
     groups = np.array(["a"] * 10 + ["b"] * 5 + ["c"] * 5 + ["d"] * 30 + ["e"] * 50)

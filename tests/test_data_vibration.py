@@ -7,6 +7,8 @@ from sklearn.preprocessing import StandardScaler
 
 from course.data import group_split, vibration, vibration_timeline
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def data():

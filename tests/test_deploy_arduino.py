@@ -12,6 +12,8 @@ import pytest
 from course.deploy import arduino_sketch, model_ops
 from course.deploy.arduino import RESOLVER_METHODS, resolver_calls, sketch_arena_bytes
 
+pytestmark = pytest.mark.unit
+
 STUBS = {
     "Arduino.h": """
 #pragma once

@@ -7,6 +7,8 @@ import pytest
 
 from course.deploy import c_array
 
+pytestmark = pytest.mark.unit
+
 MAIN = r"""
 #include <stdint.h>
 #include <stdio.h>

@@ -9,6 +9,8 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as sch
 from course.deploy import convert, litert_predict
 from course.deploy.convert import MAX_REPRESENTATIVE_SAMPLES, _representative_dataset
 
+pytestmark = pytest.mark.unit
+
 
 def _tensor_types(model_bytes: bytes) -> set[int]:
     model = schema.Model.GetRootAsModel(model_bytes, 0)

@@ -16,6 +16,8 @@ from course.deploy import (
 )
 from course.deploy.report import ARENA_RESOLUTION_BYTES
 
+pytestmark = pytest.mark.unit
+
 
 def _conv_macs(layer) -> int:
     """MACs of a Keras Conv2D/DepthwiseConv2D/Dense layer, from its weights and output shape."""

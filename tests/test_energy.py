@@ -2,6 +2,8 @@ import pytest
 
 from course.energy import average_current_ma, battery_life_hours, energy_mj
 
+pytestmark = pytest.mark.unit
+
 
 def test_average_current_weights_active_and_sleep_time():
     assert average_current_ma(10.0, 0.01, 0.0) == pytest.approx(0.01)

@@ -2,8 +2,11 @@
 import re
 from importlib.metadata import version
 
+import pytest
 import yaml
 from conftest import ROOT
+
+pytestmark = pytest.mark.unit
 
 PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==(\S+)$")
 

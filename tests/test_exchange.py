@@ -12,6 +12,8 @@ from nbgrader.api import Gradebook
 
 from course.grading.nbgrader import run_nbgrader
 
+pytestmark = pytest.mark.grading
+
 COURSE_ID = "tinyml-0x"
 WRONG_TOTAL = "def total(xs):\n    return 0"
 LMS_REGEXP = r".*/(?P<student_id>[a-z]+)_attempt_(?P<file_id>[^/]+\.ipynb)$"

@@ -6,6 +6,8 @@ import scipy.fft
 import course  # noqa: F401
 from course import features
 
+pytestmark = pytest.mark.unit
+
 RNG = np.random.default_rng(0)
 
 

@@ -1,6 +1,9 @@
 import nbformat
+import pytest
 
 from course.grading.feedback import HideHiddenTestTracebacks
+
+pytestmark = pytest.mark.unit
 
 
 def _cell(source, traceback):

@@ -1,6 +1,9 @@
 import numpy as np
+import pytest
 
 from course.grading.hidden import SECRET_VARIABLE, grading_rng, grading_seed
+
+pytestmark = pytest.mark.unit
 
 
 def test_same_secret_and_salt_give_the_same_data(monkeypatch):

@@ -1,8 +1,11 @@
 import nbformat
+import pytest
 
 from course.authoring.release import generate_release
 from course.cli import main
 from course.grading.nbgrader import assignments, copy_course
+
+pytestmark = pytest.mark.grading
 
 
 def _tiny_course(root):

@@ -2,6 +2,7 @@
 import csv
 
 import nbformat
+import pytest
 from fixtures.tiny_course import cell, source_notebook
 
 from course.grading.report import (
@@ -11,6 +12,8 @@ from course.grading.report import (
     tampered_cells,
     write_report,
 )
+
+pytestmark = pytest.mark.unit
 
 
 def _error(ename, evalue=""):

@@ -7,6 +7,8 @@ import course  # noqa: F401  (quiet TensorFlow before it is imported)
 from course.data import vibration
 from course.lessons import anomaly
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def trained():

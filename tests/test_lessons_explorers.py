@@ -13,6 +13,8 @@ import course  # noqa: E402,F401
 from course import quantization  # noqa: E402
 from course.lessons import explorers  # noqa: E402
 
+pytestmark = pytest.mark.unit
+
 PNG_SIGNATURE = b"\x89PNG"
 BOARDS = [
     SimpleNamespace(name="Tiny", flash_bytes=256 * 1024, ram_bytes=96 * 1024),

@@ -4,6 +4,8 @@ import pytest
 
 from course.lessons import fairness
 
+pytestmark = pytest.mark.unit
+
 
 def test_bootstrap_interval():
     low, high = fairness.bootstrap_interval(np.r_[np.ones(80), np.zeros(20)])

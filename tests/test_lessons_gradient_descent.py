@@ -8,6 +8,8 @@ import pytest
 
 from course.lessons import gradient_descent as gd
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def data():

@@ -10,6 +10,8 @@ from course.features import log_mel_spectrogram
 from course.lessons import kws
 from course.models import kws_cnn
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def small():

@@ -4,6 +4,8 @@ import pytest
 
 from course.lessons import model_capacity as f
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def curves():

@@ -4,6 +4,8 @@ import pytest
 
 from course.lessons import monitoring
 
+pytestmark = pytest.mark.unit
+
 
 def test_mean_shift_z_and_drift_score():
     reference = np.column_stack([np.arange(10.0), np.arange(10.0) * 2, np.full(10, 3.0)])

@@ -14,6 +14,8 @@ from course.lessons.optimize import (
     unit_variance_init,
 )
 
+pytestmark = pytest.mark.unit
+
 
 def test_ms_per_inference_cancels_the_fixed_cost(monkeypatch):
     now = [0.0]  # a fake clock: only `run` moves it, so the result is exact (real timings are in benchmarks/)

@@ -15,6 +15,8 @@ from course import features  # noqa: E402
 from course.lessons import plots  # noqa: E402
 from course.quantization import dequantize, quantization_params, quantize  # noqa: E402
 
+pytestmark = pytest.mark.unit
+
 BOARDS = {
     "small": SimpleNamespace(name="Small board", flash_bytes=256 * 1024, ram_bytes=32 * 1024),
     "big": SimpleNamespace(name="Big board", flash_bytes=2048 * 1024, ram_bytes=512 * 1024),

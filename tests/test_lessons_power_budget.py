@@ -9,6 +9,8 @@ import pytest
 from course import energy
 from course.lessons import power_budget as pb
 
+pytestmark = pytest.mark.unit
+
 
 def test_worked_example_by_hand():
     # 5 mA for 5 % of the time, 5 µA otherwise: 0.25 + 0.00475 = 0.25475 mA; 225 mAh / that / 24 h

@@ -11,6 +11,8 @@ import course  # noqa: F401  (quiet TensorFlow before it loads)
 from course import models
 from course.notebook.seeding import seed_everything
 
+pytestmark = pytest.mark.unit
+
 # Ops TensorFlow Lite Micro has int8 kernels for, among those these models may use.
 TFLM_OPS = {"FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D", "MEAN", "RESHAPE", "SOFTMAX"}
 

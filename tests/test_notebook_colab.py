@@ -1,8 +1,12 @@
 import subprocess
 import sys
 
+import pytest
+
 from course import __version__
 from course.notebook.colab import REPOSITORY, SETUP_CELL, badge_markdown, colab_url
+
+pytestmark = pytest.mark.unit
 
 
 def test_colab_url_opens_the_file_at_the_pinned_revision():

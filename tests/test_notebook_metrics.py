@@ -1,7 +1,10 @@
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 from course.notebook.metrics import MIME_TYPE, read_metrics
+
+pytestmark = pytest.mark.unit
 
 
 def test_recorded_values_are_shown_and_read_back_from_an_executed_notebook():

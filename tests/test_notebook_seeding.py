@@ -1,7 +1,10 @@
 import keras
 import numpy as np
+import pytest
 
 from course.notebook.seeding import seed_everything
+
+pytestmark = pytest.mark.unit
 
 
 def test_seed_everything_repeats_numpy_and_keras_randomness():

@@ -3,6 +3,8 @@ import pytest
 
 from course.quantization import dequantize, int_range, quantization_params, quantize
 
+pytestmark = pytest.mark.unit
+
 
 def test_int_range():
     assert int_range(8) == (-128, 127)

@@ -5,6 +5,8 @@ import nbformat
 import pytest
 from conftest import ASSIGNMENTS, ROOT
 
+pytestmark = pytest.mark.notebooks
+
 
 def _files(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts}
@@ -15,8 +17,9 @@ def _cells(path: Path) -> list[tuple]:
     return [(cell.cell_type, cell.source, dict(cell.metadata.get("nbgrader", {}))) for cell in notebook.cells]
 
 
-def test_there_are_assignments():
-    assert ASSIGNMENTS, "source/ holds no assignment"
+def test_every_folder_under_source_is_an_assignment():
+    folders = sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())
+    assert folders and ASSIGNMENTS == folders, "every folder under source/ holds one assignment notebook"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

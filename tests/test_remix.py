@@ -14,6 +14,8 @@ from course.cli import main
 from course.deploy import BOARDS
 from course.grading.nbgrader import nbgrader_env, run_nbgrader
 
+pytestmark = pytest.mark.remix
+
 WORKSHOP = {"id": "tinyml-taller", "title": "Taller de TinyML", "board": "pico", "language": "es", "timeout": 150,
             "modules": ["0x00-welcome", "0x01-fundamentals", "0x03-deployment"]}
 REORDERED = {"id": "tinyml-deploy-first", "title": "TinyML, deployment first", "board": "esp32s3", "language": "en",

@@ -16,10 +16,12 @@ from course.deploy.c_export import c_array
 from course.deploy.convert import convert
 from course.deploy.report import (
     ModelReport,
+    TensorSpec,
     TFLMError,
     inspect,
     litert_predict,
     model_ops,
+    op_macs,
     tflm_predict,
 )
 
@@ -27,10 +29,12 @@ __all__ = [
     "convert",
     "inspect",
     "ModelReport",
+    "TensorSpec",
     "TFLMError",
     "tflm_predict",
     "litert_predict",
     "model_ops",
+    "op_macs",
     "c_array",
     "BOARDS",
     "Board",

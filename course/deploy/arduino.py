@@ -7,10 +7,11 @@ folder named like the .ino file, open it in the Arduino IDE, fill in your input 
 """
 from __future__ import annotations
 
+import hashlib
 import math
 
 from course.deploy.c_export import c_array, check_identifier
-from course.deploy.report import ModelReport, inspect, model_ops
+from course.deploy.report import ModelReport, inspect
 
 # Builtin op → MicroMutableOpResolver method (without "Add"). Ops missing here have no resolver method.
 RESOLVER_METHODS = {
@@ -162,12 +163,14 @@ def arduino_sketch(model_bytes: bytes, name: str = "g_model", report: ModelRepor
     """Files (name → text) of an Arduino sketch folder `sketch_name` running the model.
 
     `<sketch_name>.ino` plus `<name>.h`/`<name>.cpp` from c_array. `report` (from inspect) supplies
-    ops, quantization and the arena size; it is computed if not given. The .ino quantizes float
-    inputs with the input's scale and zero point and prints the first output, dequantized.
+    ops, quantization and the arena size; it is computed if not given. The model bytes are not
+    parsed again, only checked against the report's SHA-256 and copied into the C array. The .ino
+    quantizes float inputs with the input's scale and zero point and prints the first output, dequantized.
     """
     check_identifier(sketch_name)
+    model_bytes = bytes(model_bytes)
     report = inspect(model_bytes) if report is None else report
-    if report.flash_bytes != len(model_bytes) or report.ops != model_ops(model_bytes):
+    if report.sha256 != hashlib.sha256(model_bytes).hexdigest():
         raise ValueError("the report does not describe these model bytes")
     if report.arena_bytes is None:
         raise ValueError(f"TFLite Micro cannot run this model: {report.tflm_error}")

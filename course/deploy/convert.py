@@ -53,23 +53,24 @@ def convert(model, representative_data: np.ndarray | None = None, int8: bool = T
     TFLITE_BUILTINS_INT8 ops), calibrated on up to 200 samples spread evenly over
     `representative_data` (model inputs, shape (n, *input_shape[1:])); ValueError if it is missing.
     int8=False: float32. Names are stripped to keep the file small; the output is byte-identical
-    from run to run for the same model. The converter's log lines and warnings are silenced.
+    from run to run for the same model. Nothing reaches stdout or stderr, not even TensorFlow's C++ logs.
     """
-    import tensorflow as tf  # imported here so that `course.deploy` loads fast without TensorFlow
-
-    if int8 and representative_data is None:
-        raise ValueError("int8 conversion needs representative_data: an array of typical model inputs")
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
     if int8:
+        if representative_data is None:
+            raise ValueError("int8 conversion needs representative_data: an array of typical model inputs")
         data = np.asarray(representative_data)
         expected = tuple(model.input_shape[1:])
         if data.shape[1:] != expected or len(data) == 0:
             raise ValueError(f"representative_data must have shape (n, *{expected}), got {data.shape}")
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = _representative_dataset(data)
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
-    with quiet():  # the converter prints progress and warnings, some from C++ on stderr
-        model_bytes = converter.convert()
-    return _strip_and_align(model_bytes)
+    # The converter prints progress and warnings from Python, absl and C++ (file descriptor 2).
+    with quiet():
+        import tensorflow as tf  # imported here so that `course.deploy` loads fast without TensorFlow
+
+        converter = tf.lite.TFLiteConverter.from_keras_model(model)
+        if int8:
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.representative_dataset = _representative_dataset(data)
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            converter.inference_input_type = tf.int8
+            converter.inference_output_type = tf.int8
+        return _strip_and_align(converter.convert())

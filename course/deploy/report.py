@@ -13,6 +13,7 @@ memory, which is why generated sketches add a margin.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 import signal
@@ -28,9 +29,11 @@ from ai_edge_litert.interpreter import OpResolverType
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from course.notebook.quiet import quiet
+from course.quantization import dequantize, quantize
+from course.units import MIB
 
 CHILD_SCRIPT = Path(__file__).with_name("tflm_child.py")
-GENEROUS_ARENA_BYTES = 8 * 1024 * 1024  # far more than any course model needs (person detection: 136 KB)
+GENEROUS_ARENA_BYTES = 8 * MIB  # far more than any course model needs (person detection: 136 KB)
 ARENA_RESOLUTION_BYTES = 16  # the arena search stops when the failing and working sizes are this close
 FLOAT_TOLERANCE = 1e-4  # float models "agree" if outputs differ by at most this × max(1, |output|)
 CHILD_TIMEOUT_S = 600
@@ -57,7 +60,9 @@ class TFLMError(RuntimeError):
 class ModelReport:
     """What `inspect` found out about a .tflite model.
 
-    `input_scale`/`input_zero_point` (and the output ones) are 0.0/0 for float tensors, as in TFLite.
+    `input_scale`/`input_zero_point` (and the output ones) are 0.0/0 for float tensors, as in TFLite;
+    `input_tensor`/`output_tensor` bundle them with shape and dtype (quantize/dequantize with them).
+    `sha256` identifies the model bytes the report describes.
     `arena_bytes` is None (and `tflm_error` says why) when TFLite Micro cannot run the model.
     The comparison fields are None unless `inspect` was given a sample (then `agrees` is False if
     TFLM cannot run the model). `max_step_difference` is in quantization steps for integer outputs
@@ -77,12 +82,23 @@ class ModelReport:
     output_dtype: str
     output_scale: float
     output_zero_point: int
+    sha256: str = ""
     tflm_error: str | None = None
     tflm_outputs: np.ndarray | None = dataclasses.field(default=None, repr=False)
     litert_outputs: np.ndarray | None = dataclasses.field(default=None, repr=False)
     max_step_difference: float | None = None
     argmax_agreement: float | None = None
     agrees: bool | None = None
+
+    @property
+    def input_tensor(self) -> TensorSpec:
+        """The input's shape, dtype and quantization."""
+        return TensorSpec(self.input_shape, self.input_dtype, self.input_scale, self.input_zero_point)
+
+    @property
+    def output_tensor(self) -> TensorSpec:
+        """The output's shape, dtype and quantization."""
+        return TensorSpec(self.output_shape, self.output_dtype, self.output_scale, self.output_zero_point)
 
     def summary(self) -> str:
         """A few human-readable lines for notebooks."""
@@ -104,11 +120,31 @@ class ModelReport:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Tensor:
+class TensorSpec:
+    """A model input or output: shape, dtype and affine quantization (scale 0.0 for float tensors)."""
+
     shape: tuple[int, ...]
     dtype: str
     scale: float
     zero_point: int
+
+    @property
+    def quantized(self) -> bool:
+        """Whether the tensor holds integers with a scale and zero point."""
+        return np.dtype(self.dtype).kind != "f"
+
+    def quantize(self, x: np.ndarray) -> np.ndarray:
+        """Float values in this tensor's dtype (`course.quantization.quantize` with its scale and zero point)."""
+        dtype = np.dtype(self.dtype)
+        if not self.quantized:
+            return np.asarray(x).astype(dtype)
+        if self.scale == 0.0 or dtype.kind != "i":
+            raise ValueError(f"the model's {self.dtype} tensor has no signed affine quantization")
+        return quantize(x, self.scale, self.zero_point, bits=8 * dtype.itemsize).astype(dtype)
+
+    def dequantize(self, q: np.ndarray) -> np.ndarray:
+        """Values of this tensor as floats (`course.quantization.dequantize`; float tensors as they are)."""
+        return dequantize(q, self.scale, self.zero_point) if self.quantized else np.asarray(q, np.float64)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,33 +172,47 @@ def _operators(model: schema.ModelT):
             yield _op_name(model.operatorCodes[op.opcodeIndex]), op, subgraph
 
 
+def _op_names(model: schema.ModelT) -> list[str]:
+    return [name for name, _, _ in _operators(model)]
+
+
 def model_ops(model_bytes: bytes) -> list[str]:
     """Names of the model's operators in execution order (e.g. ["FULLY_CONNECTED", ...])."""
-    return [name for name, _, _ in _operators(_read_model(model_bytes))]
+    return _op_names(_read_model(model_bytes))
+
+
+def op_macs(op: str, output_elements: int, kernel_hw: int, input_channels: int) -> int:
+    """The course's one definition of a MAC count: the multiply-accumulates of one layer.
+
+    Each of the `output_elements` sums `kernel_hw` (kernel height × width; 1 for FULLY_CONNECTED)
+    × `input_channels` products; DEPTHWISE_CONV_2D reads one input channel per output. Other ops count 0.
+    """
+    if op == "DEPTHWISE_CONV_2D":
+        return output_elements * kernel_hw
+    if op in ("CONV_2D", "FULLY_CONNECTED"):
+        return output_elements * kernel_hw * input_channels
+    return 0
 
 
 def _macs(model: schema.ModelT) -> int:
-    """Multiply-accumulates of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (other ops count 0)."""
+    """`op_macs` summed over the model's operators (weights: CONV_2D [out, kh, kw, in],
+    DEPTHWISE_CONV_2D [1, kh, kw, out], FULLY_CONNECTED [units, inputs])."""
     total = 0
     for name, op, subgraph in _operators(model):
         if name not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
             continue
         outputs = int(np.prod(subgraph.tensors[op.outputs[0]].shape))
         weights = [int(d) for d in subgraph.tensors[op.inputs[1]].shape]
-        if name == "CONV_2D":  # weights [out_channels, kh, kw, in_channels]
-            total += outputs * weights[1] * weights[2] * weights[3]
-        elif name == "DEPTHWISE_CONV_2D":  # weights [1, kh, kw, out_channels]: one input channel each
-            total += outputs * weights[1] * weights[2]
-        else:  # FULLY_CONNECTED, weights [units, inputs]
-            total += outputs * weights[-1]
+        kernel_hw = 1 if name == "FULLY_CONNECTED" else weights[1] * weights[2]
+        total += op_macs(name, outputs, kernel_hw, weights[-1])
     return total
 
 
-def _tensor(subgraph: schema.SubGraphT, index: int) -> _Tensor:
+def _tensor(subgraph: schema.SubGraphT, index: int) -> TensorSpec:
     tensor = subgraph.tensors[index]
     q = tensor.quantization
     quantized = q is not None and q.scale is not None and len(q.scale) > 0
-    return _Tensor(
+    return TensorSpec(
         shape=tuple(int(d) for d in tensor.shape),
         dtype=_DTYPES.get(tensor.type, f"type{tensor.type}"),
         scale=float(q.scale[0]) if quantized else 0.0,
@@ -170,14 +220,14 @@ def _tensor(subgraph: schema.SubGraphT, index: int) -> _Tensor:
     )
 
 
-def _io(model_bytes: bytes) -> tuple[_Tensor, _Tensor]:
-    subgraph = _read_model(model_bytes).subgraphs[0]
+def _io(model: schema.ModelT) -> tuple[TensorSpec, TensorSpec]:
+    subgraph = model.subgraphs[0]
     if len(subgraph.inputs) != 1 or len(subgraph.outputs) != 1:
         raise ValueError("course.deploy handles models with exactly one input and one output")
     return _tensor(subgraph, subgraph.inputs[0]), _tensor(subgraph, subgraph.outputs[0])
 
 
-def _as_batch(x: np.ndarray, tensor: _Tensor) -> np.ndarray:
+def _as_batch(x: np.ndarray, tensor: TensorSpec) -> np.ndarray:
     """`x` (one input or a batch) as a batch in the tensor's dtype; float → int8 uses scale/zero point."""
     x = np.asarray(x)
     features = tensor.shape[1:]
@@ -186,14 +236,9 @@ def _as_batch(x: np.ndarray, tensor: _Tensor) -> np.ndarray:
     if x.shape[1:] != features:
         raise ValueError(f"expected one input of shape {features} or a batch (n, *{features}), got {x.shape}")
     dtype = np.dtype(tensor.dtype)
-    if dtype.kind == "f":
-        return x.astype(dtype)
+    if dtype.kind == "f" or x.dtype.kind == "f":
+        return tensor.quantize(x)
     info = np.iinfo(dtype)
-    if x.dtype.kind == "f":
-        if tensor.scale == 0.0:
-            raise ValueError("the model's integer input has no quantization parameters")
-        x = np.round(x / tensor.scale + tensor.zero_point)
-        return np.clip(x, info.min, info.max).astype(dtype)
     if x.min() < info.min or x.max() > info.max:
         raise ValueError(f"integer input values must fit {dtype}")
     return x.astype(dtype)
@@ -228,41 +273,48 @@ def _failure(run: _ChildRun, arena_bytes: int) -> str:
     return f"TFLite Micro failed with a {arena_bytes:,}-byte arena: " + " | ".join(messages[-4:])
 
 
-def tflm_predict(model_bytes: bytes, x: np.ndarray, arena_bytes: int | None = None) -> np.ndarray:
+def tflm_predict(model_bytes: bytes, x: np.ndarray, arena_bytes: int | None = None,
+                 dequantized: bool = False) -> np.ndarray:
     """Outputs of TensorFlow Lite Micro for one input or a batch, all run in ONE child process.
 
     Float `x` is quantized with the input's scale/zero point for integer models. Returns the raw
-    outputs, shape (n, *output_shape[1:]) in the output dtype (int8 for int8 models). `arena_bytes`
+    outputs, shape (n, *output_shape[1:]) in the output dtype (int8 for int8 models), or with
+    `dequantized=True` as floats (the output's scale and zero point applied). `arena_bytes`
     defaults to a generous 8 MiB. Raises TFLMError (the caller survives) if TFLM fails or crashes.
     """
-    input_tensor, _ = _io(model_bytes)
+    input_tensor, output_tensor = _io(_read_model(model_bytes))
     arena = GENEROUS_ARENA_BYTES if arena_bytes is None else arena_bytes
     run = _run_tflm(model_bytes, arena, _as_batch(x, input_tensor))
     if run.returncode != 0:
         raise TFLMError(_failure(run, arena))
-    return run.outputs
+    return output_tensor.dequantize(run.outputs) if dequantized else run.outputs
 
 
-def _with_ops_replaced(model_bytes: bytes, names: list[str]) -> bytes:
-    """A copy of the model whose operator codes `names` are swapped for RESHAPE (which TFLM has).
+def _with_ops_replaced(model: schema.ModelT, names: list[str]) -> bytes:
+    """The model's bytes with operator codes `names` swapped for RESHAPE (which TFLM has).
 
     Only used to make TFLM's op lookup carry on past an op it lacks, to find the next missing one.
+    `model` is left as it was.
     """
-    model = _read_model(model_bytes)
-    for opcode in model.operatorCodes:
-        if _op_name(opcode) in names:
+    replaced = [opcode for opcode in model.operatorCodes if _op_name(opcode) in names]
+    saved = [(opcode.builtinCode, opcode.deprecatedBuiltinCode, opcode.customCode) for opcode in replaced]
+    try:
+        for opcode in replaced:
             opcode.builtinCode = opcode.deprecatedBuiltinCode = schema.BuiltinOperator.RESHAPE
             opcode.customCode = None
-    builder = flatbuffers.Builder(1024)
-    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output())
+        builder = flatbuffers.Builder(0)
+        builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+        return bytes(builder.Output())
+    finally:
+        for opcode, (builtin, deprecated, custom) in zip(replaced, saved):
+            opcode.builtinCode, opcode.deprecatedBuiltinCode, opcode.customCode = builtin, deprecated, custom
 
 
-def _probe(model_bytes: bytes, batch: np.ndarray) -> tuple[_ChildRun, list[str]]:
+def _probe(model_bytes: bytes, model: schema.ModelT, batch: np.ndarray) -> tuple[_ChildRun, list[str]]:
     """Run TFLM with a generous arena; return the run and the ops TFLM reported it has no kernel for.
 
     TFLM stops at the first op it lacks, so after each such report that op is stood in for and TFLM
-    is asked again (one child per missing op).
+    is asked again (one child per missing op). `model` is `model_bytes` parsed.
     """
     missing: list[str] = []
     probe_bytes = model_bytes
@@ -272,7 +324,7 @@ def _probe(model_bytes: bytes, batch: np.ndarray) -> tuple[_ChildRun, list[str]]
         if not new:
             return run, missing
         missing += new
-        probe_bytes = _with_ops_replaced(model_bytes, missing)
+        probe_bytes = _with_ops_replaced(model, missing)
 
 
 def _smallest_arena(model_bytes: bytes, start: int, batch: np.ndarray) -> int:
@@ -305,14 +357,20 @@ def _compare(tflm: np.ndarray, litert: np.ndarray) -> tuple[float, float, bool]:
     return difference, agreement, bool(difference <= tolerance and agreement == 1.0)
 
 
-def litert_predict(model_bytes: bytes, x: np.ndarray, xnnpack: bool = True) -> np.ndarray:
+def litert_predict(model_bytes: bytes, x: np.ndarray, xnnpack: bool = True, dequantized: bool = False) -> np.ndarray:
     """Outputs of LiteRT (`ai_edge_litert`) for one input or a batch; same conventions as tflm_predict.
 
     By default LiteRT runs most ops through its XNNPACK delegate, as it does on a desktop or phone;
     `xnnpack=False` uses LiteRT's built-in kernels only (on the course's int8 models they give exactly
     TFLM's outputs).
     """
-    input_tensor, _ = _io(model_bytes)
+    input_tensor, output_tensor = _io(_read_model(model_bytes))
+    outputs = _litert_run(model_bytes, _as_batch(x, input_tensor), xnnpack)
+    return output_tensor.dequantize(outputs) if dequantized else outputs
+
+
+def _litert_run(model_bytes: bytes, batch: np.ndarray, xnnpack: bool) -> np.ndarray:
+    """LiteRT's outputs for `batch` (already in the input dtype), one row at a time."""
     resolver = OpResolverType.AUTO if xnnpack else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
     with quiet():  # LiteRT announces its XNNPACK delegate on stderr
         interpreter = LiteRTInterpreter(model_content=model_bytes, experimental_op_resolver_type=resolver)
@@ -320,7 +378,7 @@ def litert_predict(model_bytes: bytes, x: np.ndarray, xnnpack: bool = True) -> n
     input_index = interpreter.get_input_details()[0]["index"]
     output_index = interpreter.get_output_details()[0]["index"]
     outputs = []
-    for row in _as_batch(x, input_tensor):
+    for row in batch:
         interpreter.set_tensor(input_index, row[None])
         interpreter.invoke()
         outputs.append(interpreter.get_tensor(output_index)[0])
@@ -337,14 +395,14 @@ def inspect(model_bytes: bytes, sample: np.ndarray | None = None) -> ModelReport
     quantization step and every argmax matches.
     """
     model_bytes = bytes(model_bytes)
-    model = _read_model(model_bytes)
-    input_tensor, output_tensor = _io(model_bytes)
+    model = _read_model(model_bytes)  # the one parse: everything below reads `model`
+    input_tensor, output_tensor = _io(model)
     if sample is None:
         batch = np.zeros((1, *input_tensor.shape[1:]), np.dtype(input_tensor.dtype))
     else:
         batch = _as_batch(sample, input_tensor)
 
-    probe, unsupported = _probe(model_bytes, batch)
+    probe, unsupported = _probe(model_bytes, model, batch)
     arena, error = None, None
     if unsupported:
         error = f"TFLite Micro has no kernel for {', '.join(unsupported)}"
@@ -358,7 +416,7 @@ def inspect(model_bytes: bytes, sample: np.ndarray | None = None) -> ModelReport
 
     comparison = {}
     if sample is not None:
-        litert = litert_predict(model_bytes, batch)
+        litert = _litert_run(model_bytes, batch, xnnpack=True)
         comparison = {"litert_outputs": litert, "agrees": False}
         if arena is not None:
             difference, agreement, agrees = _compare(probe.outputs, litert)
@@ -367,7 +425,7 @@ def inspect(model_bytes: bytes, sample: np.ndarray | None = None) -> ModelReport
     return ModelReport(
         flash_bytes=len(model_bytes),
         arena_bytes=arena,
-        ops=[name for name, _, _ in _operators(model)],
+        ops=_op_names(model),
         unsupported_ops=unsupported,
         macs=_macs(model),
         input_shape=input_tensor.shape,
@@ -378,6 +436,7 @@ def inspect(model_bytes: bytes, sample: np.ndarray | None = None) -> ModelReport
         output_dtype=output_tensor.dtype,
         output_scale=output_tensor.scale,
         output_zero_point=output_tensor.zero_point,
+        sha256=hashlib.sha256(model_bytes).hexdigest(),
         tflm_error=error,
         **comparison,
     )

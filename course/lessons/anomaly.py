@@ -77,24 +77,16 @@ def int8_anomaly_scores(model_bytes: bytes, features: np.ndarray, runtime: str =
 
     `features` (scaled floats) are quantized with the model's input scale and zero point, the model
     runs on TensorFlow Lite Micro (`runtime="tflm"`, in a child process) or on LiteRT (`"litert"`),
-    and its int8 outputs are dequantized (output scale and zero point) before they are compared
-    with the float features.
+    and its int8 outputs are dequantized (output scale and zero point, read from the model by the
+    runtime's wrapper) before they are compared with the float features.
     """
-    from ai_edge_litert.interpreter import Interpreter
-
     from course.deploy import litert_predict, tflm_predict
 
     if runtime not in ("tflm", "litert"):
         raise ValueError(f"runtime must be 'tflm' or 'litert', got {runtime!r}")
-    from course.notebook.quiet import quiet
-
     features = np.asarray(features, dtype=np.float32)
-    raw = (tflm_predict if runtime == "tflm" else litert_predict)(model_bytes, features)
-    with quiet():  # LiteRT announces its XNNPACK delegate on stderr
-        out_scale, out_zero = Interpreter(model_content=bytes(model_bytes)).get_output_details()[0]["quantization"]
-    if out_scale == 0:
-        raise ValueError("the model's output is not quantized: use anomaly_scores for float models")
-    return reconstruction_errors(features, out_scale * (raw.astype(np.float64) - out_zero))
+    outputs = (tflm_predict if runtime == "tflm" else litert_predict)(model_bytes, features, dequantized=True)
+    return reconstruction_errors(features, outputs)
 
 
 def threshold_for_false_alarm_rate(normal_scores: np.ndarray, rate: float) -> float:

@@ -226,19 +226,21 @@ def predict(model, audio: np.ndarray | Dataset) -> np.ndarray:
 
 
 def count_macs(model) -> int:
-    """Multiply-accumulates of one inference: Conv2D, DepthwiseConv2D and Dense layers (others count 0)."""
+    """Multiply-accumulates of one inference of a Keras model, by `course.deploy.op_macs` (the rule
+    `course.deploy.inspect` applies to the converted model): Conv2D, DepthwiseConv2D and Dense layers."""
     import keras
 
+    from course.deploy import op_macs
+
+    ops = [(keras.layers.DepthwiseConv2D, "DEPTHWISE_CONV_2D"), (keras.layers.Conv2D, "CONV_2D"),
+           (keras.layers.Dense, "FULLY_CONNECTED")]
     total = 0
     for layer in model.layers:
-        if isinstance(layer, keras.layers.DepthwiseConv2D):
-            kernel = layer.kernel.shape  # (kh, kw, in, multiplier)
-            total += int(np.prod(layer.output.shape[1:])) * kernel[0] * kernel[1]
-        elif isinstance(layer, keras.layers.Conv2D):
-            kernel = layer.kernel.shape  # (kh, kw, in, out)
-            total += int(np.prod(layer.output.shape[1:3])) * int(np.prod(kernel))
-        elif isinstance(layer, keras.layers.Dense):
-            total += int(np.prod(layer.kernel.shape))
+        op = next((name for kind, name in ops if isinstance(layer, kind)), None)
+        if op is not None:
+            kernel = layer.kernel.shape  # (kh, kw, in, out) for convolutions, (inputs, units) for Dense
+            kernel_hw = 1 if op == "FULLY_CONNECTED" else kernel[0] * kernel[1]
+            total += op_macs(op, int(np.prod(layer.output.shape[1:])), kernel_hw, kernel[-2])
     return total
 
 
