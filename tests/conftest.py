@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from submissions import PARTIAL_ANSWERS, wrong_answer_submission
+from submissions import partial_answer, wrong_answer_submission
 
 from course.grading.nbgrader import assignments, copy_course, run_nbgrader
 
@@ -114,7 +114,7 @@ def graded_course(released_course) -> GradedCourse:
         solution = nbformat.read(ROOT / "source" / assignment / name, as_version=4)
         _submit(course, "solution", assignment, solution)
         _submit(course, "untouched", assignment, nbformat.read(ROOT / "release" / assignment / name, as_version=4))
-        _submit(course, "partial", assignment, wrong_answer_submission(solution, PARTIAL_ANSWERS[assignment]))
+        _submit(course, "partial", assignment, wrong_answer_submission(solution, partial_answer(assignment)))
     for assignment in ASSIGNMENTS:
         run_nbgrader(["autograde", assignment], cwd=course)
         run_nbgrader(["generate_feedback", assignment], cwd=course)

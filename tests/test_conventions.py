@@ -6,12 +6,19 @@ import nbformat
 import pytest
 from conftest import ASSIGNMENTS, LECTURES, ROOT, notebook_name
 
+from course.authoring.manifest import load
 from course.notebook.colab import SETUP_CELL, badge_markdown
 
 pytestmark = pytest.mark.notebooks
 
 SOURCES = [ROOT / "source" / a / notebook_name(a) for a in ASSIGNMENTS]
 WEEK = re.compile(r"^(0x0[0-9a-f])-[a-z0-9-]+$")
+# The words of the required headings and of the points, in every language of the course manifest (a remix may be
+# translated, with some cells left in English).
+PHRASES = load().languages.values()
+OBJECTIVES = {phrases["headings"]["objectives"] for phrases in PHRASES}
+SECTIONS = {key: {phrases["headings"][key] for phrases in PHRASES} for key in ("summary", "whats_next", "going_further")}
+POINTS = "|".join(sorted({re.escape(phrases["points"]) for phrases in PHRASES}))
 
 
 def _read(path: Path) -> nbformat.NotebookNode:
@@ -61,10 +68,10 @@ def test_title_badge_and_colab_setup_cell(path):
 @pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)
 def test_lecture_has_objectives_summary_and_next_steps(path):
     notebook = _read(path)
-    assert "learning objectives" in notebook.cells[0].source.lower(), "state the learning objectives at the top"
+    assert any(w in notebook.cells[0].source.lower() for w in OBJECTIVES), "state the learning objectives at the top"
     headings = _headings(notebook)
-    for wanted in ("summary", "what's next", "going further"):
-        assert any(h.startswith(wanted) for h in headings), f"{path.name} has no '{wanted}' section"
+    for words in SECTIONS.values():
+        assert any(h.startswith(w) for h in headings for w in words), f"{path.name} has no {sorted(words)} section"
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
@@ -74,6 +81,6 @@ def test_assignment_states_points_and_has_hidden_tests(path):
     assert graded, "no graded cell"
     total = sum(cell["points"] for cell in graded)
     intro = "\n".join(c.source for c in notebook.cells[:3])
-    assert re.search(rf"\b{total:g} points\b", intro), f"the opening cells must state the total ({total:g} points)"
+    assert re.search(rf"\b{total:g} (?:{POINTS})\b", intro), f"the opening cells must state the total ({total:g} points)"
     assert any("### BEGIN HIDDEN TESTS" in c.source for c in notebook.cells), "no hidden tests"
     assert any("### BEGIN SOLUTION" in c.source for c in notebook.cells), "no solution cell"
