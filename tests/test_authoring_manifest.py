@@ -11,11 +11,8 @@ from course.authoring.remix import parameters_cell, read_parameters
 from course.authoring.translation import translate_file
 from course.cli import main
 from course.deploy import BOARDS
-from course.deploy.boards import (
-    DEFAULT_FLASH_RESERVED_BYTES,
-    DEFAULT_RAM_RESERVED_BYTES,
-)
 from course.grading.nbgrader import assignments
+from course.units import KIB
 
 pytestmark = pytest.mark.unit
 
@@ -76,11 +73,11 @@ def test_module_boards_hold_the_memory_it_needs(module):
         return
     assert recorded, f"{module.id} has a memory entry but reports no deployed model"
     for name, value in recorded.items():
-        limit = module.memory["flash_kb" if "flash" in name else "arena_kb"] * 1024
+        limit = module.memory["flash_kb" if "flash" in name else "arena_kb"] * KIB
         assert value <= limit, f"{name} = {value} is over the manifest's {limit} bytes"
     for board in module.boards:
-        assert module.memory["flash_kb"] * 1024 <= BOARDS[board].flash_bytes - DEFAULT_FLASH_RESERVED_BYTES
-        assert module.memory["arena_kb"] * 1024 <= BOARDS[board].ram_bytes - DEFAULT_RAM_RESERVED_BYTES
+        flash, ram = BOARDS[board].available()
+        assert module.memory["flash_kb"] * KIB <= flash and module.memory["arena_kb"] * KIB <= ram
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.id)

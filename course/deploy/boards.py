@@ -1,17 +1,23 @@
 """Microcontroller boards of the course and back-of-the-envelope fit, latency and energy estimates.
 
-Memory sizes and clocks are the boards' published specifications. Currents are rough,
-MCU-level figures for a core busy running inference (no radio, LEDs or sensors); the whole board
-draws more. MACs per cycle are ASSUMPTIONS about sustained int8 throughput with TFLite Micro's
-optimized kernels, not measurements: treat every estimate as ±2× and measure on the real board.
+The boards are described in `boards.yml`. Memory sizes and clocks are the boards' published
+specifications. Currents are rough, MCU-level figures for a core busy running inference (no radio,
+LEDs or sensors); the whole board draws more. MACs per cycle are ASSUMPTIONS about sustained int8
+throughput with TFLite Micro's optimized kernels, not measurements: treat every estimate as ±2× and
+measure on the real board.
 """
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
+
+import yaml
 
 from course.deploy.report import ModelReport
 from course.energy import energy_mj
-from course.units import KIB, MIB
+from course.units import KIB
+
+BOARDS_FILE = Path(__file__).with_name("boards.yml")  # the specifications and assumptions, one board each
 
 # Flash and RAM that the model cannot use (assumptions): the TFLite Micro runtime with a handful of
 # kernels is ~30-60 KB of code; the board core/RTOS (the Nano 33 BLE's Arduino mbed core alone is
@@ -50,59 +56,17 @@ class Board:
         return self.flash_bytes - flash_reserved, self.ram_bytes - ram_reserved
 
 
-BOARDS: dict[str, Board] = {
-    board.key: board
-    for board in [
-        Board(
-            key="nano33_ble_sense",
-            name="Arduino Nano 33 BLE Sense",
-            mcu="Nordic nRF52840",
-            core="Arm Cortex-M4F",
-            clock_mhz=64,
-            flash_bytes=1 * MIB,
-            ram_bytes=256 * KIB,
-            active_current_ma=3.3,
-            sleep_current_ma=0.003,
-            voltage_v=3.3,
-            int8_macs_per_cycle=0.5,
-            notes="Active ≈ nRF52840 datasheet CPU-from-flash figure with the DC/DC regulator; sleep ≈ "
-                  "System ON with RAM retention (µA range). 0.5 MAC/cycle: CMSIS-NN's SMLAD does 2 MACs "
-                  "per instruction at best, loads and requantization cost the rest (assumption).",
-        ),
-        Board(
-            key="pico",
-            name="Raspberry Pi Pico",
-            mcu="Raspberry Pi RP2040",
-            core="Arm Cortex-M0+ (dual core, one used)",
-            clock_mhz=133,
-            flash_bytes=2 * MIB,
-            ram_bytes=264 * KIB,
-            active_current_ma=25.0,
-            sleep_current_ma=0.8,
-            voltage_v=3.3,
-            int8_macs_per_cycle=0.1,
-            notes="Currents are the order of magnitude of the Pico datasheet's busy and DORMANT "
-                  "figures (approximate). 0.1 MAC/cycle: the M0+ has no DSP/SIMD instructions, so each "
-                  "MAC costs loads, a multiply and an add (assumption).",
-        ),
-        Board(
-            key="esp32s3",
-            name="ESP32-S3 DevKit (8 MB flash module)",
-            mcu="Espressif ESP32-S3",
-            core="Xtensa LX7 (dual core, one used)",
-            clock_mhz=240,
-            flash_bytes=8 * MIB,
-            ram_bytes=512 * KIB,
-            active_current_ma=40.0,
-            sleep_current_ma=0.008,
-            voltage_v=3.3,
-            int8_macs_per_cycle=1.0,
-            notes="Flash depends on the module (8 MB is typical). Active ≈ CPU at 240 MHz with Wi-Fi/BLE "
-                  "off, sleep ≈ deep sleep with RTC timer (approximate). 1 MAC/cycle: ESP-NN uses the "
-                  "S3's 128-bit SIMD instructions (assumption).",
-        ),
-    ]
-}
+def _load_boards(path: Path) -> dict[str, Board]:
+    """The boards described in `path` (boards.yml: memory in KiB there, in bytes on a Board)."""
+    boards = {}
+    for key, spec in yaml.safe_load(path.read_text(encoding="utf-8")).items():
+        spec = dict(spec)
+        flash, ram = spec.pop("flash_kib") * KIB, spec.pop("ram_kib") * KIB
+        boards[key] = Board(key=key, flash_bytes=flash, ram_bytes=ram, **spec)
+    return boards
+
+
+BOARDS: dict[str, Board] = _load_boards(BOARDS_FILE)
 
 
 @dataclasses.dataclass(frozen=True)
