@@ -12,6 +12,7 @@ import math
 
 from course.deploy.c_export import c_array, check_identifier
 from course.deploy.report import ModelReport, inspect
+from course.units import KIB
 
 # Builtin op → MicroMutableOpResolver method (without "Add"). Ops missing here have no resolver method.
 RESOLVER_METHODS = {
@@ -44,7 +45,7 @@ RESOLVER_METHODS = {
 }
 # The generated arena: the arena measured on the host plus this margin (optimized kernels such as
 # CMSIS-NN may need scratch buffers that the host's reference kernels do not), rounded up to 16.
-ARENA_MARGIN_BYTES = 1024
+ARENA_MARGIN_BYTES = 1 * KIB
 ARENA_MARGIN_FRACTION = 0.25
 
 
