@@ -138,3 +138,16 @@ def test_refuses_models_tflm_cannot_run_and_mismatched_reports():
         resolver_calls(["FULLY_CONNECTED", "TOPK_V2"])
     with pytest.raises(ValueError, match="does not describe"):
         arduino_sketch(dm.sine_int8(), report=dm.digits_report())
+
+
+def test_the_sketch_comes_from_the_report_without_parsing_the_model_again(monkeypatch):
+    from course.deploy import report as report_module
+
+    report = dm.digits_report()
+    monkeypatch.setattr(report_module, "_read_model", lambda data: pytest.fail("the model was parsed again"))
+    files = arduino_sketch(dm.digits_int8(), report=report)
+    assert f"kInputZeroPoint = {report.input_zero_point};" in files["tinyml_model.ino"]
+    tampered = bytearray(dm.digits_int8())
+    tampered[-1] ^= 1  # same length, same ops: only the digest tells
+    with pytest.raises(ValueError, match="does not describe"):
+        arduino_sketch(bytes(tampered), report=report)

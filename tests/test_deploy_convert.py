@@ -99,3 +99,33 @@ def test_int8_models_stay_close_to_keras():
     y_int8 = (litert_predict(dm.sine_int8(), xs).astype(np.float32) - zero_point) * scale
     y_keras = dm.sine_mlp().predict(xs, batch_size=50, verbose=0)
     assert np.abs(y_int8 - y_keras).mean() < 0.05
+
+
+def test_convert_writes_nothing_to_file_descriptor_2_even_with_tensorflow_logging_on(tmp_path):
+    """In a fresh process with TensorFlow's C++ logging switched on (TF_CPP_MIN_LOG_LEVEL=0), the
+    converter logs on file descriptor 2 (checked first, without convert); inside convert nothing does."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "convert.py"
+    script.write_text(
+        "import os, sys\n"
+        "import numpy as np\n"
+        "import course, keras, tensorflow as tf\n"
+        "from course.deploy import convert\n"
+        "model = keras.Sequential([keras.Input((4, 4, 1), batch_size=1), keras.layers.Conv2D(2, 3),\n"
+        "                          keras.layers.Flatten(), keras.layers.Dense(3, activation='softmax')])\n"
+        "if sys.argv[1] == 'plain':\n"
+        "    tf.lite.TFLiteConverter.from_keras_model(model).convert()\n"
+        "else:\n"
+        "    sys.stderr.flush()\n"
+        "    os.write(2, b'MARK\\n')\n"
+        "    convert(model, np.random.default_rng(0).random((8, 4, 4, 1)).astype(np.float32))\n"
+        "    convert(model, int8=False)\n")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0"}
+    runs = {how: subprocess.run([sys.executable, str(script), how], env=env, capture_output=True, text=True, timeout=300)
+            for how in ("plain", "course")}
+    assert runs["plain"].returncode == 0 and "tf_tfl_flatbuffer_helpers" in runs["plain"].stderr
+    assert runs["course"].returncode == 0, runs["course"].stderr
+    assert runs["course"].stderr.split("MARK\n", 1)[1] == "" and runs["course"].stdout == ""

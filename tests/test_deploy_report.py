@@ -6,28 +6,20 @@ import numpy as np
 import pytest
 from ai_edge_litert.interpreter import Interpreter
 
+from course import quantization
 from course.deploy import (
     TFLMError,
     convert,
     inspect,
     litert_predict,
     model_ops,
+    op_macs,
     tflm_predict,
 )
+from course.deploy import report as report_module
 from course.deploy.report import ARENA_RESOLUTION_BYTES
 
 pytestmark = pytest.mark.unit
-
-
-def _conv_macs(layer) -> int:
-    """MACs of a Keras Conv2D/DepthwiseConv2D/Dense layer, from its weights and output shape."""
-    outputs = int(np.prod(layer.output.shape))
-    kernel = layer.get_weights()[0].shape
-    if layer.__class__.__name__ == "Conv2D":  # (kh, kw, in, out)
-        return outputs * kernel[0] * kernel[1] * kernel[2]
-    if layer.__class__.__name__ == "DepthwiseConv2D":  # (kh, kw, in, multiplier)
-        return outputs * kernel[0] * kernel[1]
-    return outputs * kernel[0]  # Dense (in, out)
 
 
 def test_sine_report_basics():
@@ -46,11 +38,10 @@ def test_sine_report_basics():
 
 def test_digits_report_ops_and_macs():
     report = dm.digits_report()
-    expected_macs = sum(_conv_macs(layer) for layer in dm.digits_cnn().layers
-                        if layer.__class__.__name__ in ("Conv2D", "DepthwiseConv2D", "Dense"))
     assert report.ops == ["CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "RESHAPE", "FULLY_CONNECTED", "SOFTMAX"]
     assert report.ops == model_ops(dm.digits_int8())
-    assert report.macs == expected_macs == 6 * 6 * 8 * 9 + 4 * 4 * 8 * 9 + 10 * 32
+    # conv 3×3×1 → 6×6×8, depthwise 3×3 → 4×4×8, dense 32 → 10
+    assert report.macs == 6 * 6 * 8 * 9 + 4 * 4 * 8 * 9 + 10 * 32
     assert report.output_shape == (1, 10) and report.output_scale > 0
 
 
@@ -147,3 +138,48 @@ def test_float_samples_are_quantized_with_the_input_parameters():
         tflm_predict(dm.digits_int8(), np.zeros((2, 8, 8), np.float32))
     with pytest.raises(ValueError, match="fit"):
         tflm_predict(dm.digits_int8(), np.full((1, 8, 8, 1), 300))
+
+
+def test_op_macs_is_the_one_rule():
+    assert op_macs("CONV_2D", output_elements=6 * 6 * 8, kernel_hw=9, input_channels=3) == 6 * 6 * 8 * 9 * 3
+    assert op_macs("DEPTHWISE_CONV_2D", output_elements=4 * 4 * 8, kernel_hw=9, input_channels=8) == 4 * 4 * 8 * 9
+    assert op_macs("FULLY_CONNECTED", output_elements=10, kernel_hw=1, input_channels=32) == 320
+    assert op_macs("MAX_POOL_2D", output_elements=10, kernel_hw=4, input_channels=8) == 0
+
+
+@pytest.mark.parametrize("model_bytes", [dm.sine_int8, dm.digits_int8, lambda: convert(dm.sine_mlp(), int8=False)],
+                         ids=["sine", "digits", "sine-float"])
+def test_report_carries_the_io_tensors_as_litert_sees_them(model_bytes):
+    model_bytes = model_bytes()
+    report = inspect(model_bytes)
+    interpreter = Interpreter(model_content=model_bytes)
+    for spec, details in [(report.input_tensor, interpreter.get_input_details()[0]),
+                          (report.output_tensor, interpreter.get_output_details()[0])]:
+        assert spec.shape == tuple(details["shape"]) and np.dtype(spec.dtype) == details["dtype"]
+        assert (spec.scale, spec.zero_point) == pytest.approx(details["quantization"])
+    assert (report.output_scale, report.output_zero_point) == (report.output_tensor.scale, report.output_tensor.zero_point)
+
+
+def test_dequantized_outputs_use_the_reported_output_quantization():
+    report = dm.digits_report()
+    x = dm.digits_data()[0][:5]
+    raw = tflm_predict(dm.digits_int8(), x)
+    expected = quantization.dequantize(raw, report.output_scale, report.output_zero_point)
+    np.testing.assert_array_equal(tflm_predict(dm.digits_int8(), x, dequantized=True), expected)
+    np.testing.assert_array_equal(report.output_tensor.dequantize(raw), expected)
+    np.testing.assert_array_equal(litert_predict(dm.digits_int8(), x, xnnpack=False, dequantized=True), expected)
+    q = report.input_tensor.quantize(x)
+    assert q.dtype == np.int8
+    np.testing.assert_array_equal(q, quantization.quantize(x, report.input_scale, report.input_zero_point))
+
+
+@pytest.mark.parametrize("model_bytes, sample", [(dm.digits_int8, dm.digits_data()[0][:4]),
+                                                  (dm.unsupported_float, np.zeros((2, 8), np.float32))],
+                         ids=["digits", "missing-ops"])
+def test_inspect_parses_the_model_once(monkeypatch, model_bytes, sample):
+    parses = []
+    read_model = report_module._read_model
+    monkeypatch.setattr(report_module, "_read_model", lambda data: parses.append(len(data)) or read_model(data))
+    report = inspect(model_bytes(), sample)
+    assert parses == [len(model_bytes())]
+    assert report.ops == model_ops(model_bytes())  # stand-ins for missing ops did not change the parsed model

@@ -129,3 +129,9 @@ def test_sampling_explorer_redraws():
     assert "3,000 Hz" in html.value and "alias" in html.value and bytes(image.value) != before
     rate.value = 16000
     assert "Nyquist frequency: <b>8,000 Hz</b>" in html.value and "alias" not in html.value
+
+
+def test_count_macs_is_the_rule_inspect_applies_to_the_converted_model():
+    import deploy_models as dm
+
+    assert kws.count_macs(dm.digits_cnn()) == dm.digits_report().macs == 6 * 6 * 8 * 9 + 4 * 4 * 8 * 9 + 10 * 32
