@@ -5,6 +5,8 @@ import pytest
 from course.notebook.explorer import explorer, html_table
 from course.notebook.figures import new_figure
 
+pytestmark = pytest.mark.unit
+
 
 def line_explorer(calls: list):
     """An explorer of the line y = slope · x, recording each call of its draw function."""

@@ -2,9 +2,12 @@
 import struct
 
 import matplotlib.pyplot as plt
+import pytest
 from IPython.core.formatters import PNGFormatter
 
 from course.notebook.figures import EXPLORER_DPI, SCREEN_DPI, figure_png, new_figure
+
+pytestmark = pytest.mark.unit
 
 
 def png_size(png: bytes) -> tuple[int, int]:
