@@ -21,7 +21,7 @@ STUDENTS = ("solution", "untouched", "partial")
 # Every test has exactly one kind (`pytestmark = pytest.mark.<kind>` in its file; tests/test_markers.py checks it),
 # so that `python -m pytest -m <kind>` runs a known part of the suite.
 KINDS = {
-    "unit": "the library, one module at a time; runs no notebook (about a minute)",
+    "unit": "the library, one module at a time; runs no notebook",
     "notebooks": "the course's notebooks: conventions, every lecture under nbval, release/ regenerated, the Colab path",
     "grading": "nbgrader end to end: the autograde round trip, the sandbox, hostile submissions, the exchange",
     "browser": "JupyterLab and the formgrader in Chromium",
