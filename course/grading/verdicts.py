@@ -170,22 +170,20 @@ def reference_use(sources: list[str], references: tuple[str, ...], context: list
     aliases: dict[str, str] = {}
     for tree in filter(None, map(_parsed, [*context, *sources])):
         aliases.update(_imports(tree))
+    def reaches(name: str) -> bool:
+        return name.split(".")[0] in DYNAMIC_MODULES or any(name == ref or name.startswith(ref + ".") for ref in references) \
+            or (name.startswith("course.") and name.rsplit(".", 1)[-1] in functions)
+
     for tree in filter(None, map(_parsed, sources)):
         for full in _imports(tree).values():
-            if full.split(".")[0] in DYNAMIC_MODULES:
+            if reaches(full):
                 return f"imports {full}"
         for node in ast.walk(tree):
             if isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES:
                 return f"uses {node.id}"
             name = _dotted(node, aliases) if isinstance(node, (ast.Name, ast.Attribute)) else None
-            if name is None:
-                continue
-            if name.split(".")[0] in DYNAMIC_MODULES:
+            if name is not None and reaches(name):
                 return f"uses {name}"
-            for ref in references:
-                if name == ref or name.startswith(ref + ".") or (
-                        name.startswith("course.") and name.rsplit(".", 1)[-1] in functions):
-                    return f"uses {name}"
     return None
 
 
