@@ -65,11 +65,10 @@ c.SandboxedExecute.submission_timeout = 1800
 # so deleting or editing a test cannot change a grade. Keep that explicit here.
 c.Autograde.exclude_overwriting = {}
 
-# Feedback returned to students never shows hidden tests: neither their code (ClearHiddenTests)
-# nor the traceback lines quoting it when they failed (course.grading.feedback.HideHiddenTestTracebacks).
+# Feedback returned to students never shows hidden tests: not their code (ClearHiddenTests), and not their
+# outputs either: ApplyVerdicts (above) replaced every test cell's outputs with its verdict's public message.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "course.grading.feedback.HideHiddenTestTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
