@@ -43,10 +43,11 @@ import course
 from course.grading.answers import CASES_VARIABLE, write_cases
 from course.grading.hidden import SECRET_VARIABLE
 from course.grading.verdicts import draw_cases, graded_code_cells, load_checks, source_dir
+from course.notebook.quiet import TF_ENVIRONMENT
 
 SANDBOX_VARIABLE = "COURSE_SANDBOX"
-PASSED_VARIABLES = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS",
-                    "PYTHONHASHSEED", "OMP_NUM_THREADS", "LANG", "LC_ALL", "TZ")
+PASSED_VARIABLES = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", *TF_ENVIRONMENT, "PYTHONHASHSEED", "OMP_NUM_THREADS",
+                    "LANG", "LC_ALL", "TZ")
 SYSTEM_PATHS = ("/usr", "/etc", "/sys")
 MERGED_USR = ("/bin", "/sbin", "/lib", "/lib32", "/lib64")
 CASES_IN_SANDBOX = "/run/course/cases.json"
