@@ -406,8 +406,8 @@ def _build(sources: list[tuple[str, str]]) -> list[tuple[str, bytes | None]]:
 
 def _elf_symbols(program: bytes) -> tuple[dict[str, tuple[int, int]], list[tuple]]:
     """The defined global symbols (name -> (address, section index)) and the sections of a 64-bit ELF file."""
-    if program[:4] != b"\x7fELF" or program[4] != 2 or program[5] != 1:
-        raise ValueError("not a little-endian 64-bit ELF program")
+    if program[:6] != b"\x7fELF\x02\x01":  # the linker's format, not the learner's: a grader fault
+        raise RuntimeError("task 4's check reads little-endian 64-bit ELF programs (Linux on x86-64 or arm64)")
     header = struct.unpack_from("<16sHHIQQQIHHHHHH", program)
     shoff, shentsize, shnum = header[6], header[11], header[12]
     sections = [struct.unpack_from("<IIQQQQIIQQ", program, shoff + i * shentsize) for i in range(shnum)]
