@@ -35,9 +35,14 @@ def test_plain_data_arrays_and_bytes_survive_the_round_trip():
 
 
 def test_objects_that_are_not_data_are_named_not_sent():
-    back = loads(dumps({"model": object(), "strings": np.array(["a", "b"])}))
+    back = loads(dumps({"model": object(), "objects": np.array([{"a": 1}], dtype=object)}))
     assert isinstance(back["model"], Unsupported) and back["model"] == "object"
-    assert isinstance(back["strings"], Unsupported)
+    assert isinstance(back["objects"], Unsupported)
+
+
+def test_text_arrays_travel_without_pickling():
+    back = loads(dumps(np.array(["ada", "bob"])))
+    assert back.dtype.kind == "U" and back.tolist() == ["ada", "bob"]
 
 
 @pytest.mark.parametrize("forged", [
@@ -58,9 +63,13 @@ def test_an_object_array_is_refused_even_if_numpy_wrote_it():
         loads(json.dumps({"__ndarray__": base64.b64encode(buffer.getvalue()).decode()}))
 
 
-def test_oversized_answers_are_refused():
+def test_oversized_answers_are_refused_but_the_graders_cases_are_not(tmp_path, monkeypatch):
+    huge = '"' + "x" * MAX_ANSWER_CHARS + '"'
     with pytest.raises(ValueError, match="at most"):
-        loads('"' + "x" * MAX_ANSWER_CHARS + '"')
+        loads(huge)
+    (tmp_path / "cases.json").write_text(dumps({"t": [["f", ["x" * MAX_ANSWER_CHARS], {}]]}))
+    monkeypatch.setenv(CASES_VARIABLE, str(tmp_path / "cases.json"))
+    assert len(read_cases()["t"][0].args[0]) == MAX_ANSWER_CHARS
 
 
 def test_cases_run_in_order_with_results_errors_and_missing_functions():

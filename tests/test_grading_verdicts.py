@@ -13,6 +13,7 @@ from course.grading.verdicts import (
     draw_cases,
     failed,
     judge,
+    learner_code,
     passed,
     reference_use,
     verdict_outputs,
@@ -119,6 +120,19 @@ def test_a_check_that_breaks_is_the_graders_fault():
         judge(_cell(_handed_in()), "t", broken, CALLS[:1], [], "a")
     with pytest.raises(GraderFault):
         judge(_cell(_handed_in()), "t", Check(verdict=lambda a: 0.5), CALLS[:1], [], "a")
+
+
+def test_the_reference_rule_reads_the_cells_in_scope_and_the_cells_the_learner_added():
+    def code(source, grade_id=None):
+        cell = nbformat.v4.new_code_cell(source)
+        if grade_id:
+            cell.metadata["nbgrader"] = {"grade": False, "solution": True, "locked": False, "grade_id": grade_id,
+                                         "schema_version": 3}
+        return cell
+
+    notebook = nbformat.v4.new_notebook(cells=[code("a = 1", "task1"), code("b = 2", "task4"), code("c = 3")])
+    assert learner_code(notebook) == ["a = 1", "b = 2", "c = 3"]
+    assert learner_code(notebook, ("task1",)) == ["a = 1", "c = 3"]
 
 
 def test_references_fail_the_cell_before_any_answer_is_read():

@@ -84,11 +84,16 @@ class Answers:
 
 @dataclass(frozen=True)
 class Check:
-    """How one test cell is judged: its cases (from a generator), its verdict and forbidden references."""
+    """How one test cell is judged: its cases (from a generator), its verdict and forbidden references.
+
+    `scope` names the solution cells (grade ids) whose code must not use the `references`; cells the
+    learner added count too. Empty: every cell the learner wrote.
+    """
 
     verdict: Callable[[Answers], Verdict]
     cases: Callable[[np.random.Generator], list[Call]] | None = None
     references: tuple[str, ...] = field(default=())
+    scope: tuple[str, ...] = field(default=())
 
 
 def _same(value: Any, expected: Any, rtol: float, atol: float) -> bool:
@@ -163,7 +168,7 @@ def reference_use(sources: list[str], references: tuple[str, ...], context: list
 
     A reference is a module (`course.energy`) or a function (`course.energy.battery_life_hours`). Code
     uses it if it imports or names it — also under any `course` module that re-exports a reference
-    function by the same name, and through names the instructor's cells (`context`) imported — or uses
+    function by the same name, and through names any cell of the notebook (`context`) imported — or uses
     a dynamic way in (`__import__`, `getattr`, `importlib`, `sys.modules`…) this static check cannot follow.
     """
     functions = {ref.rsplit(".", 1)[1] for ref in references if ref.count(".") >= 2}
@@ -242,11 +247,19 @@ def _first_error(cell: NotebookNode) -> str:
     return "no error was shown"
 
 
-def judge(cell: NotebookNode, grade_id: str, check: Check, calls: list[Call], learner_code: list[str],
-          assignment: str, instructor_code: list[str] = ()) -> Verdict:
-    """The verdict on one executed test cell (`learner_code`, `instructor_code`: the notebook's code cells)."""
+def learner_code(notebook: NotebookNode, scope: tuple[str, ...] = ()) -> list[str]:
+    """The code the learner wrote: every unlocked code cell, or only the solution cells in `scope` and added cells."""
+    cells = [c for c in notebook.cells if c.cell_type == "code" and not is_locked(c)]
+    if scope:
+        cells = [c for c in cells if "nbgrader" not in c.metadata or c.metadata.nbgrader.get("grade_id") in scope]
+    return [c.source for c in cells]
+
+
+def judge(cell: NotebookNode, grade_id: str, check: Check, calls: list[Call], learner: list[str],
+          assignment: str, context: list[str] = ()) -> Verdict:
+    """The verdict on one executed test cell (`learner`: the code checked for references, `context`: all code)."""
     if check.references:
-        offence = reference_use(learner_code, check.references, instructor_code)
+        offence = reference_use(learner, check.references, context)
         if offence:
             return failed(f"your code {offence}: this task asks you to write it yourself, without the course's "
                           f"reference ({', '.join(check.references)}) or dynamic imports")
@@ -289,11 +302,10 @@ class ApplyVerdicts(NbGraderPreprocessor):
         if grading is None:
             raise GraderFault("ApplyVerdicts runs after course.grading.sandbox.SandboxedExecute, which draws the cases")
         checks, cases, assignment = grading["checks"], grading["cases"], resources["nbgrader"]["assignment"]
-        code = [c for c in nb.cells if c.cell_type == "code"]
-        learner_code = [c.source for c in code if not is_locked(c)]
-        instructor_code = [c.source for c in code if is_locked(c)]
+        context = [c.source for c in nb.cells if c.cell_type == "code"]
         for grade_id, cell in graded_code_cells(nb).items():
-            verdict = judge(cell, grade_id, checks[grade_id], cases[grade_id], learner_code, assignment, instructor_code)
+            check = checks[grade_id]
+            verdict = judge(cell, grade_id, check, cases[grade_id], learner_code(nb, check.scope), assignment, context)
             cell.outputs = verdict_outputs(verdict, float(cell.metadata.nbgrader.points))
         return nb, resources
 

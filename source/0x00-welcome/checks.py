@@ -142,11 +142,14 @@ def _choices_verdict(answers: Answers) -> Verdict:
 
 CHECKS = {
     "task1_tests": Check(cases=_mse_cases, verdict=lambda a: compare_results(a, _mse_reference, rtol=1e-5, atol=1e-8),
+                         scope=("task1_solution",),
                          references=(f"{GD}.mse_loss", f"{GD}.mse_gradient")),
     "task2_tests": Check(cases=_fit_cases, verdict=lambda a: compare_results(a, _descend, rtol=1e-6, atol=1e-6),
+                         scope=("task2_solution",),
                          references=(f"{GD}.fit_line", f"{GD}.gradient_step", f"{GD}.least_squares_line")),
     "task3_values_tests": Check(cases=_battery_cases,
                                 verdict=lambda a: compare_results(a, _battery_reference, rtol=1e-9, atol=0.0),
+                                scope=("task3_solution",),
                                 references=("course.energy.average_current_ma", "course.energy.battery_life_hours",
                                             "course.lessons.power_budget.battery_life_days")),
     "task3_validation_tests": Check(cases=lambda rng: [case for case, _ in VALIDATION], verdict=_validation_verdict),

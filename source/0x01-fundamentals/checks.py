@@ -434,8 +434,10 @@ def _heldout_verdict(answers: Answers) -> Verdict:
 CHECKS = {
     "task1_tests": Check(cases=_softmax_cases, verdict=_softmax_verdict),
     "task2_tests": Check(cases=_cross_entropy_cases, verdict=_cross_entropy_verdict),
-    "task3_leakage_tests": Check(cases=_leakage_cases, verdict=_leakage_verdict, references=SPLIT_REFERENCES),
-    "task3_split_tests": Check(cases=_size_cases, verdict=_size_verdict, references=SPLIT_REFERENCES),
+    "task3_leakage_tests": Check(cases=_leakage_cases, verdict=_leakage_verdict, scope=("task3_solution",),
+                                 references=SPLIT_REFERENCES),
+    "task3_split_tests": Check(cases=_size_cases, verdict=_size_verdict, scope=("task3_solution",),
+                               references=SPLIT_REFERENCES),
     "task4_budget_tests": Check(verdict=_budget_verdict),
     "task4_heldout_tests": Check(verdict=_heldout_verdict),
 }

@@ -495,9 +495,11 @@ def _accuracy_verdict(answers: Answers) -> Verdict:
 LOG_MEL_REFERENCES = ("course.features.log_mel_spectrogram", "course.lessons.adversarial.tf_log_mel_spectrogram")
 
 CHECKS = {
-    "task1_tests": Check(cases=_log_mel_cases, verdict=_log_mel_verdict, references=LOG_MEL_REFERENCES),
+    "task1_tests": Check(cases=_log_mel_cases, verdict=_log_mel_verdict, scope=("task1_solution",),
+                         references=LOG_MEL_REFERENCES),
     "task1_edge_tests": Check(cases=_log_mel_edge_cases, verdict=_log_mel_edge_verdict),
     "task2_tests": Check(cases=_split_cases, verdict=_split_verdict,
+                         scope=("task2_solution",),
                          references=("course.data.group_split", "course.data.splits.group_split")),
     "task3_shift_tests": Check(cases=_shift_cases, verdict=_shift_verdict),
     "task3_noise_tests": Check(cases=_noise_cases, verdict=_noise_verdict),

@@ -504,14 +504,18 @@ def _c_array_verdict(answers: Answers) -> Verdict:
 
 CHECKS = {
     "task1_tests": Check(cases=_qp_cases, verdict=_qp_verdict,
+                         scope=("task1_solution",),
                          references=("course.quantization.quantization_params",)),
     "task2_quantize_tests": Check(cases=_quantize_cases, verdict=_quantize_verdict,
+                                  scope=("task2_solution",),
                                   references=("course.quantization.quantize", "course.lessons.plots.quantize")),
     "task2_dequantize_tests": Check(cases=_dequantize_cases, verdict=_dequantize_verdict,
+                                    scope=("task2_solution",),
                                     references=("course.quantization.dequantize", "course.lessons.plots.dequantize")),
     "task3_budget_tests": Check(verdict=_budget_verdict),
     "task3_accuracy_tests": Check(verdict=_accuracy_verdict),
     "task4_tests": Check(cases=_c_array_cases, verdict=_c_array_verdict,
+                         scope=("task4_solution",),
                          references=("course.deploy.c_array", "course.deploy.c_export",
                                      "course.deploy.arduino_sketch")),
 }

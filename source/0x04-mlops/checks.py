@@ -392,11 +392,15 @@ def _drift_problem(answers: Answers, index: int) -> str | None:
 CHECKS = {
     "task1_tests": Check(cases=_detector_cases, verdict=_detector_verdict),
     "task2_tests": Check(cases=_threshold_cases, verdict=_all_cases(_threshold_problem),
+                         scope=("task2_solution",),
                          references=("course.lessons.anomaly.threshold_for_false_alarm_rate",)),
     "task3_group_tests": Check(cases=_group_cases, verdict=_all_cases(_group_problem),
+                               scope=("task3_solution",),
                                references=("course.lessons.fairness.group_accuracy",)),
     "task3_disparity_tests": Check(cases=_disparity_cases, verdict=_all_cases(_disparity_problem),
+                                   scope=("task3_solution",),
                                    references=("course.lessons.fairness.disparity",)),
     "task4_tests": Check(cases=_drift_cases, verdict=_all_cases(_drift_problem),
+                         scope=("task4_solution",),
                          references=("course.lessons.monitoring",)),
 }
