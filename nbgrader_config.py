@@ -17,6 +17,10 @@ c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
 c.Execute.startup_timeout = 120
 
+# Each assignment's checks (source/<assignment>/checks.py: how its test cells are judged, see
+# course/grading/verdicts.py) stay with the instructor: never released, never copied beside a submission.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "checks.py"]
+
 # Student versions: what replaces a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
@@ -32,14 +36,17 @@ c.Autograde.sanitize_preprocessors = [
 ]
 
 # Autograde runs every submission in the grading sandbox (course/grading/sandbox.py: bubblewrap, no network, no view
-# of the course directory, limits on memory, CPU time, processes and file size). Only autograde: learners'
-# `nbgrader validate` keeps nbgrader's plain Execute and needs no bubblewrap. Without bubblewrap autograde
-# fails, saying so; COURSE_SANDBOX=off grades unsandboxed (and says so for every submission).
+# of the course directory, an unprivileged user, limits on memory, CPU time, processes, file size and time), on
+# cases drawn by the grader; ApplyVerdicts then scores every test cell from the answers it handed in, outside the
+# kernel (course/grading/verdicts.py). Only autograde: learners' `nbgrader validate` keeps nbgrader's plain
+# Execute and needs no bubblewrap. Without bubblewrap autograde fails, saying so; COURSE_SANDBOX=off grades
+# unsandboxed (and says so for every submission).
 c.Autograde.autograde_preprocessors = [
     "course.grading.sandbox.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
+    "course.grading.verdicts.ApplyVerdicts",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
@@ -50,16 +57,18 @@ c.SandboxedKernelManager.memory_mb = 4096
 c.SandboxedKernelManager.cpu_seconds = 1800
 c.SandboxedKernelManager.processes = 256
 c.SandboxedKernelManager.file_mb = 1024
+c.SandboxedKernelManager.tmp_mb = 512
+c.SandboxedKernelManager.workdir_mb = 512
+c.SandboxedExecute.submission_timeout = 1800
 
 # Autograde re-inserts the instructor's grade cells and locked cells (OverwriteCells, on by default),
 # so deleting or editing a test cannot change a grade. Keep that explicit here.
 c.Autograde.exclude_overwriting = {}
 
-# Feedback returned to students never shows hidden tests: neither their code (ClearHiddenTests)
-# nor the traceback lines quoting it when they failed (course.grading.feedback.HideHiddenTestTracebacks).
+# Feedback returned to students never shows hidden tests: not their code (ClearHiddenTests), and not their
+# outputs either: ApplyVerdicts (above) replaced every test cell's outputs with its verdict's public message.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "course.grading.feedback.HideHiddenTestTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

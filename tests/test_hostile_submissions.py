@@ -39,7 +39,8 @@ def test_each_submission_gets_a_score_and_a_readable_reason(student, graded):
     _, score, reason = CASES[student]
     assert float(rows[student]["score"]) == score, rows[student]
     assert float(rows[student]["max_score"]) == 2
-    assert reason in rows[student]["reason"].split(", "), rows[student]
+    reasons = reason if isinstance(reason, tuple) else (reason,)
+    assert set(reasons) & set(rows[student]["reason"].split(", ")), rows[student]
 
 
 def test_regrading_gives_the_same_grades_and_keeps_the_gradebook_whole(graded):
@@ -65,4 +66,4 @@ def test_huge_output_is_truncated(graded):
 def test_the_hidden_tests_stay_in_the_graded_copy_only(graded):
     hidden = cell(source_notebook(), "test_total").source
     released = cell(student_notebook(graded[0]), "test_total").source
-    assert "grading_rng" in hidden and "grading_rng" not in released
+    assert "answer(" in hidden and "answer(" not in released

@@ -38,6 +38,7 @@ from course.authoring.translation import (
 )
 from course.deploy.boards import BOARDS
 from course.grading.nbgrader import CONFIG_FILE
+from course.grading.verdicts import CHECKS_FILE
 from course.notebook.colab import badge_markdown
 from course.units import KIB
 
@@ -355,6 +356,8 @@ def build(raw_config: object, out: Path, root: Path) -> RemixReport:
                 notebook, new_path = state.notebook(position, path, assignment)
                 (work / new_path).parent.mkdir(parents=True, exist_ok=True)
                 nbformat.write(notebook, work / new_path)
+                if assignment:  # how its test cells are judged travels with it (never released)
+                    shutil.copy2(root / Path(path).parent / CHECKS_FILE, (work / new_path).parent / CHECKS_FILE)
             title = state.titles[position]
             topics = module.topics if config.language == SOURCE_LANGUAGE else ""
             modules.append(dataclasses.replace(module, id=new_id, title=title, topics=topics))

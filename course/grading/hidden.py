@@ -1,26 +1,29 @@
-"""Randomness for hidden tests that stays hidden in spirit.
+"""The grading secret and the randomness derived from it: in the grader's process only, never in a kernel.
 
-`source/` is public courseware, so a hidden test's code is no secret. Its *data* is: hidden tests
-draw evaluation data from `grading_rng(...)`, which an instructor seeds at grading time by setting
-the environment variable `COURSE_GRADING_SECRET` (e.g. `COURSE_GRADING_SECRET=... nbgrader autograde 0x01-...`).
-Without it a fixed default is used, so local runs and tests are repeatable.
+`source/` is public courseware, so a hidden test's code is no secret; its *data* is. The instructor
+sets the environment variable `COURSE_GRADING_SECRET` when grading (rotate it every term); without it a
+fixed default makes local runs and tests repeatable. Every draw is seeded by an HMAC of the secret and
+the purpose (e.g. `"cases", assignment, student, grade_id`), so one leaked draw reveals no other, and
+the secret never leaves the grader: kernels receive only the cases drawn from it
+(`course.grading.verdicts`).
 """
 import hashlib
+import hmac
 import os
 
 import numpy as np
 
 SECRET_VARIABLE = "COURSE_GRADING_SECRET"
-_DEFAULT_SECRET = "course-default-grading-secret"
+DEFAULT_SECRET = "course-default-grading-secret"
 
 
-def grading_seed(salt: str) -> int:
-    """A 64-bit seed derived from the grading secret and `salt` (name the test that uses it)."""
-    secret = os.environ.get(SECRET_VARIABLE) or _DEFAULT_SECRET
-    digest = hashlib.sha256(f"{secret}:{salt}".encode()).digest()
+def grading_seed(*purpose: str) -> int:
+    """A 64-bit seed: the HMAC-SHA256 of `purpose` under the grading secret."""
+    secret = os.environ.get(SECRET_VARIABLE) or DEFAULT_SECRET
+    digest = hmac.new(secret.encode(), "\x1f".join(purpose).encode(), hashlib.sha256).digest()
     return int.from_bytes(digest[:8], "little")
 
 
-def grading_rng(salt: str) -> np.random.Generator:
-    """A NumPy generator for hidden-test data, seeded by the grading secret and `salt`."""
-    return np.random.default_rng(grading_seed(salt))
+def grading_rng(*purpose: str) -> np.random.Generator:
+    """A NumPy generator seeded by the grading secret and `purpose`."""
+    return np.random.default_rng(grading_seed(*purpose))

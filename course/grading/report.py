@@ -1,14 +1,22 @@
 """`course grade`: autograde an assignment with nbgrader and explain every student's score.
 
-The report is read from what nbgrader left behind, never by re-running anything: scores from the
-gradebook, per-test errors from the autograded notebooks, tampering by comparing each submitted
-test or locked cell with the released one (nbgrader restored them before grading), and crashes or
-timeouts that made nbgrader give up on a submission from its log. It is written to
-`reports/<assignment>.csv` and `.md`, beside nbgrader's own `reports/grades.csv` export.
+Before nbgrader runs, every submission is inspected (`course.grading.intake`): one holding links,
+special files, too many files or an unreadable notebook is refused with a reason and left out of the
+run; the gradebook is backed up. After the run, a fault of the grader (the sandbox cannot start, a
+missing or broken check) stops everything: the gradebook is restored and no learner gets a grade.
+The gradebook is checked, then the report is read from what nbgrader left behind, never by
+re-running anything: scores from the gradebook, per-test verdicts from the autograded notebooks,
+tampering by comparing each submitted test or locked cell with the released one (nbgrader restored
+them before grading), and crashes, timeouts or memory limits that made nbgrader give up on a
+submission from its log. It is written to `reports/<assignment>.csv` and `.md`, beside nbgrader's
+own `reports/grades.csv` export.
 """
 import argparse
 import csv
 import re
+import shutil
+import sqlite3
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,10 +24,18 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.utils import compute_checksum, is_grade, is_locked
 
-from course.grading.nbgrader import nbgrader_env, run_nbgrader
+from course.grading.intake import read_notebook, refusal
+from course.grading.nbgrader import assignments, nbgrader_env, run_nbgrader
+from course.grading.sandbox import DEADLINE_MESSAGE, MEMORY_LIMIT_MESSAGE
 
-REASONS = ("ok", "missing notebook", "invalid notebook", "kernel crash", "timeout", "memory limit",
+REASONS = ("ok", "refused", "missing notebook", "invalid notebook", "kernel crash", "timeout", "memory limit",
            "tampered", "failed test", "not graded")
+GRADER_FAULTS = ("SandboxUnavailable", "GraderFault")  # exceptions in nbgrader's log that are never a learner's fault
+GRADEBOOK = "gradebook.db"
+
+
+class GradingStopped(RuntimeError):
+    """Grading cannot go on (a missing assignment, a fault of the grader, a damaged gradebook); nothing was graded."""
 
 
 @dataclass
@@ -31,6 +47,7 @@ class StudentReport:
     max_score: float = 0.0
     tests: dict[str, str] = field(default_factory=dict)  # grade id -> passed / failed: ... / timeout / ...
     reasons: list[str] = field(default_factory=list)
+    detail: str = ""  # why a submission was refused or could not be read
 
     @property
     def reason(self) -> str:
@@ -78,13 +95,16 @@ def log_failures(log: str, assignment: str) -> dict[str, str]:
             student = found.group(1)
         if student is None:
             continue
-        if "Kernel died" in line:
+        if MEMORY_LIMIT_MESSAGE in line:
+            seen.add((student, "memory limit"))
+        elif "Kernel died" in line:
             seen.add((student, "kernel crash"))
-        elif "Timeout waiting for" in line or "CellTimeoutError" in line:
+        elif "Timeout waiting for" in line or "CellTimeoutError" in line or DEADLINE_MESSAGE in line:
             seen.add((student, "timeout"))
         elif "There was an error processing assignment:" in line:
-            causes = [reason for s, reason in seen if s == student]
-            failures[student] = causes[0] if len(causes) == 1 else ("kernel crash" if causes else "not graded")
+            causes = {reason for s, reason in seen if s == student}
+            failures[student] = next((r for r in ("memory limit", "timeout", "kernel crash") if r in causes),
+                                     "not graded")
     return failures
 
 
@@ -97,15 +117,24 @@ def _students(root: Path, assignment: str, gradebook: Gradebook) -> list[str]:
     return sorted(submitted | {s.id for s in gradebook.students})
 
 
-def build_report(root: Path, assignment: str, log: str = "") -> list[StudentReport]:
-    """A report per student of `assignment` in the course at `root` (`log`: nbgrader autograde's output)."""
+def build_report(root: Path, assignment: str, log: str = "",
+                 refused: dict[str, str] | None = None) -> list[StudentReport]:
+    """A report per student of `assignment` in the course at `root` (`log`: nbgrader autograde's output,
+    `refused`: the submissions left out of it, with why)."""
     root = Path(root)
     failures = log_failures(log, assignment)
+    refused = refused or {}
     reports = []
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+    with Gradebook(f"sqlite:///{root / GRADEBOOK}") as gradebook:
         max_score = gradebook.find_assignment(assignment).max_score
         for student in _students(root, assignment, gradebook):
             report = StudentReport(student, max_score=max_score)
+            if student in refused:
+                category = "invalid notebook" if refused[student].startswith("invalid notebook") else "refused"
+                report.reasons.append(category)
+                report.detail = refused[student]
+                reports.append(report)
+                continue
             try:
                 submission = gradebook.find_submission(assignment, student)
                 report.score = submission.score
@@ -129,7 +158,7 @@ def _check_notebook(root: Path, assignment: str, student: str, name: str, report
         report.reasons.append("missing notebook")
         return
     try:
-        notebook = nbformat.read(submitted, as_version=4)
+        notebook = read_notebook(submitted)
     except Exception:  # nbformat raises several error types for unreadable files
         report.reasons.append("invalid notebook")
         return
@@ -156,9 +185,9 @@ def write_report(reports: list[StudentReport], csv_path: Path) -> Path:
     """Write `reports` as CSV at `csv_path` and as a markdown table beside it; return the CSV path."""
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     tests = sorted({name for r in reports for name in r.tests})
-    rows = [{"student": r.student, "score": r.score, "max_score": r.max_score, "reason": r.reason,
+    rows = [{"student": r.student, "score": r.score, "max_score": r.max_score, "reason": r.reason, "detail": r.detail,
              **{name: r.tests.get(name, "not run") for name in tests}} for r in reports]
-    header = ["student", "score", "max_score", "reason", *tests]
+    header = ["student", "score", "max_score", "reason", "detail", *tests]
     with csv_path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=header)
         writer.writeheader()
@@ -170,21 +199,89 @@ def write_report(reports: list[StudentReport], csv_path: Path) -> Path:
     return csv_path
 
 
+def check_assignment(root: Path, assignment: str) -> None:
+    """Raise `GradingStopped` with a one-line message unless `assignment` can be graded in `root`."""
+    if assignment not in assignments(root):
+        raise GradingStopped(f"no assignment {assignment!r} in {root / 'source'} (there are: "
+                             f"{', '.join(assignments(root)) or 'none'})")
+    if not (root / GRADEBOOK).is_file():
+        raise GradingStopped(f"no gradebook in {root}: run `nbgrader generate_assignment {assignment}` first")
+    with Gradebook(f"sqlite:///{root / GRADEBOOK}") as gradebook:
+        try:
+            gradebook.find_assignment(assignment)
+        except MissingEntry:
+            raise GradingStopped(f"assignment {assignment!r} is not in the gradebook: run "
+                                 f"`nbgrader generate_assignment {assignment}` first") from None
+
+
+def refusals(root: Path, assignment: str, student: str | None = None) -> dict[str, str]:
+    """The submissions of `assignment` refused before grading (`course.grading.intake`), student -> why."""
+    names = _notebook_names(root, assignment)
+    folders = sorted((root / "submitted").glob(f"{student or '*'}/{assignment}"))
+    return {f.parent.name: why for f in folders if (why := refusal(f, names))}
+
+
+def backup_gradebook(root: Path, backup: Path) -> None:
+    """A consistent copy of the gradebook (SQLite's online backup), to restore after a failed run."""
+    backup.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(root / GRADEBOOK) as source, sqlite3.connect(backup) as copy:
+        source.backup(copy)
+
+
+def gradebook_damage(root: Path, assignment: str) -> str | None:
+    """What is wrong with the gradebook after a run (replaced by a link, corrupt, assignment gone), or None."""
+    path = root / GRADEBOOK
+    if path.is_symlink() or not path.is_file():
+        return f"{path} is no longer a regular file"
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            (status,), = db.execute("PRAGMA integrity_check").fetchall()
+            found = db.execute("SELECT count(*) FROM assignment WHERE name = ?", (assignment,)).fetchone()[0]
+    except sqlite3.Error as error:
+        return f"{path} cannot be read ({error})"
+    if status != "ok":
+        return f"{path} failed its integrity check ({status})"
+    return None if found == 1 else f"{path} lost assignment {assignment!r}"
+
+
+def grader_faults(log: str) -> list[str]:
+    """The lines of nbgrader's log that show a fault of the grader (never of a learner)."""
+    return [line.strip() for line in log.splitlines() if any(f"{fault}:" in line for fault in GRADER_FAULTS)]
+
+
 def grade(root: Path, assignment: str, student: str | None = None, force: bool = True) -> Path:
-    """Autograde `assignment` (every student, or one) with nbgrader, export grades, write the report."""
+    """Autograde `assignment` (every student, or one) with nbgrader, export grades, write the report.
+
+    Raises `GradingStopped` (after restoring the gradebook) on a fault of the grader or a damaged gradebook.
+    """
     root = Path(root).resolve()
-    args = ["autograde", assignment, *(["--student", student] if student else []), *(["--force"] if force else [])]
-    result = run_nbgrader(args, cwd=root, check=False, env=nbgrader_env())
+    check_assignment(root, assignment)
     reports_dir = root / "reports"
     reports_dir.mkdir(exist_ok=True)
+    refused = refusals(root, assignment, student)
+    backup = reports_dir / f"{GRADEBOOK}.before-{assignment}"
+    backup_gradebook(root, backup)
+    args = ["autograde", assignment, *(["--student", student] if student else []), *(["--force"] if force else []),
+            *([f"--CourseDirectory.student_id_exclude={','.join(sorted(refused))}"] if refused else [])]
+    result = run_nbgrader(args, cwd=root, check=False, env=nbgrader_env())
     log = result.stdout + result.stderr
     (reports_dir / f"{assignment}.log").write_text(log)
+    problem = "; ".join(grader_faults(log)[:3]) or gradebook_damage(root, assignment)
+    if problem:
+        (root / GRADEBOOK).unlink(missing_ok=True)
+        shutil.copyfile(backup, root / GRADEBOOK)
+        raise GradingStopped(f"grading of {assignment} stopped, the gradebook was restored and no grade was written: "
+                             f"{problem} (nbgrader's log: {reports_dir / f'{assignment}.log'})")
     run_nbgrader(["export", "--to", str(reports_dir / "grades.csv")], cwd=root)
-    return write_report(build_report(root, assignment, log), reports_dir / f"{assignment}.csv")
+    return write_report(build_report(root, assignment, log, refused), reports_dir / f"{assignment}.csv")
 
 
 def _grade_command(args: argparse.Namespace) -> int:
-    path = grade(args.root, args.assignment, args.student)
+    try:
+        path = grade(args.root, args.assignment, args.student)
+    except GradingStopped as stopped:
+        print(f"course grade: {stopped}", file=sys.stderr)
+        return 1
     print(path.with_suffix(".md").read_text())
     print(f"report: {path} and {path.with_suffix('.md')}; nbgrader's export: {path.parent / 'grades.csv'}")
     return 0
