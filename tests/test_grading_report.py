@@ -57,9 +57,12 @@ def test_the_log_tells_which_submission_crashed_or_timed_out():
 
 def test_the_report_is_written_as_csv_and_markdown(tmp_path):
     reports = [StudentReport("ann", 2, 2, {"test_double": "passed"}),
-               StudentReport("ben", 0, 2, {"test_double": "timeout"}, ["failed test", "timeout", "tampered"])]
+               StudentReport("ben", 0, 2, {"test_double": "timeout"}, ["failed test", "timeout", "tampered"]),
+               StudentReport("cy", 0, 2, {}, ["refused"], "refused: tiny.ipynb is a symbolic link")]
     path = write_report(reports, tmp_path / "reports" / "tiny.csv")
     rows = list(csv.DictReader(path.open()))
-    assert [(r["student"], r["reason"], r["test_double"]) for r in rows] == [
-        ("ann", "ok", "passed"), ("ben", "timeout, tampered, failed test", "timeout")]
-    assert "| ben | 0 | 2 | timeout, tampered, failed test | timeout |" in path.with_suffix(".md").read_text()
+    assert [(r["student"], r["reason"], r["detail"], r["test_double"]) for r in rows] == [
+        ("ann", "ok", "", "passed"), ("ben", "timeout, tampered, failed test", "", "timeout"),
+        ("cy", "refused", "refused: tiny.ipynb is a symbolic link", "not run")]
+    markdown = path.with_suffix(".md").read_text()
+    assert "| ben | 0 | 2 | timeout, tampered, failed test |  | timeout |" in markdown
