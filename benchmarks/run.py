@@ -2,8 +2,9 @@
 
 Speed and memory targets live here, not in the tests. Three tables:
 - the library: size and generation time of every default dataset, feature extraction throughput,
-  `ms_per_inference` against a run of known length, and `course grade` of the hostile submissions
-  (tests/fixtures/hostile.py: endless loops, bombs, crashes, tampering) in the grading sandbox;
+  `ms_per_inference` against a run of known length, `course grade` of the hostile submissions
+  (tests/fixtures/hostile.py: endless loops, bombs, crashes, tampering) in the grading sandbox, and the
+  sandbox's overhead (week 0x00's solution graded with and without it);
 - the notebooks: every lecture notebook and instructor assignment runs once in a fresh kernel with
   nbclient, the way the tests and nbgrader run it (target: 60 s each on 2 CPU cores); values a
   notebook reports with `course.notebook.metrics.record` (accuracy, flash, arena…) are collected beside its time;
@@ -17,6 +18,7 @@ import csv
 import datetime
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,7 +32,9 @@ from nbclient import NotebookClient
 
 from course import data
 from course.features import log_mel_spectrogram
+from course.grading.nbgrader import copy_course, run_nbgrader
 from course.grading.report import grade
+from course.grading.sandbox import SANDBOX_VARIABLE
 from course.lessons.optimize import ms_per_inference
 from course.notebook.metrics import read_metrics
 
@@ -105,7 +109,29 @@ def library_table() -> str:
         graded = len(list(csv.DictReader(report.open())))
     lines.append(f"| `course grade` of the {len(CASES)} hostile submissions to the tiny assignment, sandboxed "
                  f"| {graded} students in the report | {seconds:.2f} |")
+    lines.append(sandbox_overhead())
     return "\n".join(lines)
+
+
+def sandbox_overhead(assignment: str = "0x00-welcome") -> str:
+    """A table row: `course grade` of `assignment`'s instructor solution in the sandbox and without it."""
+    seconds = {}
+    for sandboxed in (True, False):
+        with tempfile.TemporaryDirectory(prefix="benchmark-sandbox-") as scratch:
+            course = copy_course(ROOT, Path(scratch) / "course", include_release=False)
+            run_nbgrader(["generate_assignment", assignment, "--force"], cwd=course)
+            (solution,) = (ROOT / "source" / assignment).glob("*.ipynb")
+            (course / "submitted" / "solution" / assignment).mkdir(parents=True)
+            shutil.copy(solution, course / "submitted" / "solution" / assignment / solution.name)
+            if not sandboxed:
+                os.environ[SANDBOX_VARIABLE] = "off"
+            try:
+                _, seconds[sandboxed] = timed(grade, course, assignment)
+            finally:
+                os.environ.pop(SANDBOX_VARIABLE, None)
+    return (f"| `course grade` of the {assignment} solution in the grading sandbox, against {SANDBOX_VARIABLE}=off "
+            f"| overhead {seconds[True] / seconds[False] - 1:+.0%} (target ≤ +20%) "
+            f"| {seconds[True]:.2f} (off: {seconds[False]:.2f}) |")
 
 
 def _sleeping_run(_model: bytes, batch: np.ndarray) -> None:
