@@ -131,8 +131,8 @@ def bwrap_command(kernel_cmd: list[str], workdir: Path, private: list[Path], *, 
     command += ["--setenv", "JPY_PARENT_PID", "1", "--"]
     if user is not None:
         account = pwd.getpwnam(user)
-        command += ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--clear-groups", "--inh-caps=-all",
-                    "--bounding-set=-all", "--no-new-privs", "--"]
+        command += ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--clear-groups",
+                    "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
     limits = [f"--data={memory_mb * 2**20}", f"--cpu={cpu_seconds}", f"--fsize={file_mb * 2**20}"]
     if user is None:
         limits.append(f"--nproc={processes}")  # as root the pids cgroup counts this sandbox's processes alone
@@ -206,9 +206,8 @@ def memory_limit_reached(groups: list[Path]) -> bool:
 
 
 def remove_cgroups(groups: list[Path]) -> None:
-    """Remove empty sandbox cgroups (a group still emptying is removed by a later sweep)."""
-    stale = [g for parent in {g.parent for g in groups} for g in parent.glob(f"{CGROUP_PREFIX}*")]
-    for group in {*groups, *stale}:
+    """Remove a kernel's cgroups once they are empty (one still emptying stays behind, empty and harmless)."""
+    for group in groups:
         try:
             group.rmdir()
         except OSError:
@@ -220,7 +219,8 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     bwrap = Unicode("bwrap", help="bubblewrap executable").tag(config=True)
     user = Unicode("nobody", help="Unprivileged user the kernel runs as when grading as root").tag(config=True)
-    memory_mb = Integer(4096, help="Memory of the sandbox (cgroup as root; RLIMIT_DATA per process), MiB").tag(config=True)
+    memory_mb = Integer(4096, help="Memory of the sandbox (cgroup as root; RLIMIT_DATA per process), MiB").tag(
+        config=True)
     cpu_seconds = Integer(1800, help="CPU time per process (RLIMIT_CPU), seconds").tag(config=True)
     processes = Integer(256, help="Processes in the sandbox (a pids cgroup as root, RLIMIT_NPROC otherwise)").tag(
         config=True)

@@ -109,7 +109,7 @@ def _same(value: Any, expected: Any, rtol: float, atol: float) -> bool:
 
 
 def case_failure(index: int, answers: Answers, want: Any, rtol: float = 1e-7, atol: float = 1e-9) -> str | None:
-    """Why case `index` of `answers` is wrong (`want`: the right value, or an exception class it must raise), or None."""
+    """Why case `index` of `answers` is wrong, or None (`want`: the right value, or an exception class to raise)."""
     case, result = answers.calls[index], answers.results[index]
     where = case.label or f"hidden case {index + 1} of {len(answers.calls)}"
     must_raise = isinstance(want, type) and issubclass(want, BaseException)
@@ -175,9 +175,11 @@ def reference_use(sources: list[str], references: tuple[str, ...], context: list
     aliases: dict[str, str] = {}
     for tree in filter(None, map(_parsed, [*context, *sources])):
         aliases.update(_imports(tree))
+
     def reaches(name: str) -> bool:
-        return name.split(".")[0] in DYNAMIC_MODULES or any(name == ref or name.startswith(ref + ".") for ref in references) \
-            or (name.startswith("course.") and name.rsplit(".", 1)[-1] in functions)
+        return (name.split(".")[0] in DYNAMIC_MODULES
+                or any(name == ref or name.startswith(ref + ".") for ref in references)
+                or (name.startswith("course.") and name.rsplit(".", 1)[-1] in functions))
 
     for tree in filter(None, map(_parsed, sources)):
         for full in _imports(tree).values():
