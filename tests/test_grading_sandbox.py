@@ -14,6 +14,7 @@ from fixtures.tiny_course import (
     submit,
 )
 
+import course
 from course.grading.nbgrader import nbgrader_env, run_nbgrader
 from course.grading.sandbox import SANDBOX_VARIABLE, bwrap_command, kernel_environment
 
@@ -67,6 +68,7 @@ def test_the_kernel_environment_holds_no_secret(monkeypatch):
     env = kernel_environment("/run/course/cases.json")
     assert "s3" not in env.values() and "do-not-pass" not in env.values()
     assert env["COURSE_GRADING_CASES"] == "/run/course/cases.json" and env["HOME"] == "/tmp"
+    assert env["PYTHONPATH"] == str(Path(course.__file__).resolve().parent.parent)  # the grader's own package
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,8 @@
 """`course grade`: autograde an assignment with nbgrader and explain every student's score.
 
-Before nbgrader runs, every submission is inspected (`course.grading.intake`): one holding links,
+Before any learner, the instructor's solution is graded like a learner's (a canary, in a scratch copy of
+the course): if it loses a point, the grader or its environment is at fault and nothing is graded.
+Then every submission is inspected (`course.grading.intake`): one holding links,
 special files, too many files or an unreadable notebook is refused with a reason and left out of the
 run; the gradebook is backed up. After the run, a fault of the grader (the sandbox cannot start, a
 missing or broken check) stops everything: the gradebook is restored and no learner gets a grade.
@@ -17,6 +19,7 @@ import re
 import shutil
 import sqlite3
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,13 +28,14 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.utils import compute_checksum, is_grade, is_locked
 
 from course.grading.intake import read_notebook, refusal
-from course.grading.nbgrader import assignments, nbgrader_env, run_nbgrader
+from course.grading.nbgrader import assignments, copy_course, nbgrader_env, run_nbgrader
 from course.grading.sandbox import DEADLINE_MESSAGE, MEMORY_LIMIT_MESSAGE
 
 REASONS = ("ok", "refused", "missing notebook", "invalid notebook", "kernel crash", "timeout", "memory limit",
            "tampered", "failed test", "not graded")
 GRADER_FAULTS = ("SandboxUnavailable", "GraderFault")  # exceptions in nbgrader's log that are never a learner's fault
 GRADEBOOK = "gradebook.db"
+CANARY = "course-canary"  # the student id under which the instructor's solution is graded first
 
 
 class GradingStopped(RuntimeError):
@@ -249,13 +253,54 @@ def grader_faults(log: str) -> list[str]:
     return [line.strip() for line in log.splitlines() if any(f"{fault}:" in line for fault in GRADER_FAULTS)]
 
 
+def canary_failures(root: Path, assignment: str) -> list[str]:
+    """What the instructor's own solution loses when graded like a learner's: nothing, or the fault.
+
+    It is graded in a scratch copy of the course (same configuration, sandbox, secret and checks), so the
+    course's gradebook and folders are untouched whatever happens.
+    """
+    with tempfile.TemporaryDirectory(prefix="course-canary-") as scratch:
+        course = copy_course(root, Path(scratch) / "course")
+        run_nbgrader(["generate_assignment", assignment, "--force"], cwd=course)
+        folder = course / "submitted" / CANARY / assignment
+        folder.mkdir(parents=True)
+        for name in _notebook_names(root, assignment):
+            shutil.copyfile(root / "source" / assignment / name, folder / name)
+        result = run_nbgrader(["autograde", assignment], cwd=course, check=False, env=nbgrader_env())
+        log = result.stdout + result.stderr
+        faults = grader_faults(log)
+        if faults:
+            return faults[:3]
+        with Gradebook(f"sqlite:///{course / GRADEBOOK}") as gradebook:
+            try:
+                notebooks = gradebook.find_submission(assignment, CANARY).notebooks
+            except MissingEntry:
+                return [f"nbgrader could not grade the solution: {log.strip().splitlines()[-1:]}"]
+            lost = {(nb.name, g.name): g for nb in notebooks for g in nb.grades
+                    if g.cell_type == "code" and (g.score or 0) < g.max_score}
+        failures = []
+        for (name, grade_id), lost_grade in sorted(lost.items()):
+            path = course / "autograded" / CANARY / assignment / f"{name}.ipynb"
+            cells = [c for c in read_notebook(path).cells if _grade_id(c) == grade_id] if path.is_file() else []
+            failures.append(f"{grade_id}: {lost_grade.score or 0:g} of {lost_grade.max_score:g} points"
+                            + (f" ({cell_status(cells[0])})" if cells else ""))
+        return failures
+
+
 def grade(root: Path, assignment: str, student: str | None = None, force: bool = True) -> Path:
     """Autograde `assignment` (every student, or one) with nbgrader, export grades, write the report.
 
-    Raises `GradingStopped` (after restoring the gradebook) on a fault of the grader or a damaged gradebook.
+    First the instructor's solution is graded the same way (a canary): if it does not earn every point,
+    nothing is graded. Raises `GradingStopped` on such a fault of the grader, or on a damaged gradebook
+    (after restoring it).
     """
     root = Path(root).resolve()
     check_assignment(root, assignment)
+    failures = canary_failures(root, assignment)
+    if failures:
+        raise GradingStopped(f"grading of {assignment} stopped before any learner: the instructor's solution, "
+                             f"graded as a learner's would be, lost points — a fault of the grader or its "
+                             f"environment, not of any learner: " + "; ".join(failures))
     reports_dir = root / "reports"
     reports_dir.mkdir(exist_ok=True)
     refused = refusals(root, assignment, student)

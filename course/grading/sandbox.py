@@ -72,11 +72,17 @@ def environment_paths() -> list[Path]:
     return sorted(paths)
 
 
+def course_import_path() -> str:
+    """The folder holding the `course` package grading uses: first on the kernel's PYTHONPATH, so that the
+    kernel imports exactly that package (not another checkout an editable install points to)."""
+    return str(Path(course.__file__).resolve().parent.parent)
+
+
 def kernel_environment(cases_file: str) -> dict[str, str]:
-    """The kernel's whole environment: a few settings, the cases' path, and no secret."""
+    """The kernel's whole environment: a few settings, the cases' path, the grader's `course`, and no secret."""
     env = {name: os.environ[name] for name in PASSED_VARIABLES if name in os.environ}
     env.update(HOME="/tmp", TMPDIR="/tmp", PATH=f"{Path(sys.executable).parent}:/usr/local/bin:"
-               "/usr/bin:/bin", **{CASES_VARIABLE: cases_file})
+               "/usr/bin:/bin", PYTHONPATH=course_import_path(), **{CASES_VARIABLE: cases_file})
     return env
 
 
@@ -282,7 +288,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         cases = CASES_IN_SANDBOX if not sandbox_disabled() else str(self.cases_file or "")
         kw["env"] = kernel_environment(cases) if not sandbox_disabled() else {
             **{k: v for k, v in kw.get("env", os.environ).items() if k != SECRET_VARIABLE},
-            CASES_VARIABLE: cases}
+            "PYTHONPATH": course_import_path(), CASES_VARIABLE: cases}
         await super()._async_launch_kernel(kernel_cmd, **kw)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
