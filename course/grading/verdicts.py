@@ -77,6 +77,10 @@ class Answers:
     results: list[dict]
     assignment: str = ""
 
+    def where(self, index: int) -> str:
+        """How feedback names case `index`: its label if public, else "hidden case k of n"."""
+        return self.calls[index].label or f"hidden case {index + 1} of {len(self.calls)}"
+
     def data_rng(self, salt: str) -> np.random.Generator:
         """Checker-side randomness (evaluation data the kernel never sees), the same for every learner."""
         return grading_rng("data", self.assignment, salt)
@@ -110,8 +114,7 @@ def _same(value: Any, expected: Any, rtol: float, atol: float) -> bool:
 
 def case_failure(index: int, answers: Answers, want: Any, rtol: float = 1e-7, atol: float = 1e-9) -> str | None:
     """Why case `index` of `answers` is wrong, or None (`want`: the right value, or an exception class to raise)."""
-    case, result = answers.calls[index], answers.results[index]
-    where = case.label or f"hidden case {index + 1} of {len(answers.calls)}"
+    case, result, where = answers.calls[index], answers.results[index], answers.where(index)
     must_raise = isinstance(want, type) and issubclass(want, BaseException)
     if "error" in result:
         if must_raise and result["error"] == want.__name__:

@@ -18,6 +18,7 @@ from course.grading.answers import Call
 from course.grading.hidden import grading_rng
 from course.grading.verdicts import Answers, Check, Verdict, failed, passed
 from course.lessons import kws
+from course.units import INT16_FULL_SCALE
 
 ASSIGNMENT = Path(__file__).resolve().parent.name  # what Answers.assignment is when grading this folder
 SILENCE_LOG = float(np.log(1e-6))
@@ -29,17 +30,12 @@ MAX_HIDDEN_CLIPS = 640  # keeps every cell's cases together well below the codec
 # ---------------------------------------------------------------- shared helpers (never raise on odd answers)
 
 
-def _where(answers: Answers, index: int) -> str:
-    case = answers.calls[index]
-    return case.label or f"hidden case {index + 1} of {len(answers.calls)}"
-
-
 def _value(answers: Answers, index: int) -> tuple[object, str | None]:
     """(the value case `index` returned, None) or (None, why there is none)."""
     result = answers.results[index]
     if "error" in result:
         case = answers.calls[index]
-        return None, f"{case.function} raised {result['error']} on {_where(answers, index)}: {result.get('message', '')}"
+        return None, f"{case.function} raised {result['error']} on {answers.where(index)}: {result.get('message', '')}"
     return result["value"], None
 
 
@@ -101,7 +97,7 @@ def _log_mel_problem(answers: Answers, index: int, visible_form: bool = False) -
     value, problem = _value(answers, index)
     if problem:
         return problem
-    where = _where(answers, index)
+    where = answers.where(index)
     reference = log_mel_spectrogram(answers.calls[index].args[0])
     if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
         return f"log_mel must return a NumPy array; on {where} it returned {type(value).__name__}"
@@ -244,7 +240,7 @@ def _split_verdict(answers: Answers) -> Verdict:
         splits.append(_indices(value))
     # the visible split: valid, at least 25 % but not far more, repeatable
     groups = np.asarray(answers.calls[0].args[0])
-    where = _where(answers, 0)
+    where = answers.where(0)
     problem = _split_problem(groups, 0.25, splits[0], where, visible=True)
     if problem:
         return failed(problem)
@@ -258,11 +254,11 @@ def _split_verdict(answers: Answers) -> Verdict:
     for first, again in zip(hidden[::2], hidden[1::2]):
         case = answers.calls[first]
         groups, fraction = np.asarray(case.args[0]), case.kwargs["test_fraction"]
-        problem = _split_problem(groups, fraction, splits[first], _where(answers, first))
+        problem = _split_problem(groups, fraction, splits[first], answers.where(first))
         if problem:
             return failed(problem)
         if splits[again] is None or not np.array_equal(splits[again][1], splits[first][1]):
-            return failed(f"{_where(answers, first)}: the same seed must give the same split (not repeatable)")
+            return failed(f"{answers.where(first)}: the same seed must give the same split (not repeatable)")
     seeds = [i for i, case in enumerate(answers.calls) if case.label.startswith("40 speakers")]
     if any(splits[i] is None for i in seeds) or len({tuple(splits[i][1].tolist()) for i in seeds}) < 2:
         return failed("different seeds should choose different test speakers (40 speakers of 5 clips, seeds 0 to 4)")
@@ -296,7 +292,7 @@ def _shift_verdict(answers: Answers) -> Verdict:
         if problem:
             return failed(problem)
         got, (x, shift) = _array(value), case.args
-        where = _where(answers, index)
+        where = answers.where(index)
         if case.label.startswith("[1, 2, 3, 4]"):
             if shift in VISIBLE_SHIFTS and (got is None or got.tolist() != VISIBLE_SHIFTS[shift]):
                 return failed(f"shift {shift}: expected {VISIBLE_SHIFTS[shift]}, got {value!r}"[:300])
@@ -333,7 +329,7 @@ def _noise_cases(rng: np.random.Generator) -> list[Call]:
 
 
 def _measured_snr(x: np.ndarray, y: np.ndarray) -> float:
-    scale = 32768.0 if x.dtype == np.int16 else 1.0
+    scale = float(INT16_FULL_SCALE) if x.dtype == np.int16 else 1.0
     with np.errstate(all="ignore"):
         return kws.snr_db(x / scale, y.astype(np.float64) / scale)
 
@@ -351,7 +347,7 @@ def _noise_verdict(answers: Answers) -> Verdict:
         if index in repeats or case.label.endswith(("seed=5", "seed=6")):
             continue
         got, x, snr = outputs[index], case.args[0], case.args[1]
-        where = _where(answers, index)
+        where = answers.where(index)
         if case.label.startswith("a loud"):
             if got is None or got.size == 0 or not (got.min() >= -32768 and got.max() == 32767 and np.mean(got > 0) > 0.6):
                 return failed("clip to the int16 range (no wrap-around): a loud clip at 0 dB must saturate at 32767")
@@ -374,7 +370,7 @@ def _noise_verdict(answers: Answers) -> Verdict:
         return failed("different seeds must give different noise")
     for first, again in zip(hidden[::2], hidden[1::2]):
         if outputs[again] is None or not np.array_equal(outputs[first], outputs[again]):
-            return failed(f"add_noise is not repeatable on {_where(answers, first)} (same seed, different noise)")
+            return failed(f"add_noise is not repeatable on {answers.where(first)} (same seed, different noise)")
     return passed(f"passed ({len(answers.calls)} clips)")
 
 
@@ -434,7 +430,7 @@ def _budget_verdict(answers: Answers) -> Verdict:
     if n_params > PARAMETER_BUDGET:
         return failed(f"the spotter has {n_params:,} parameters; the budget is {PARAMETER_BUDGET:,}")
     value, problem = _value(answers, 0)
-    problem = problem or _labels_problem(value, len(answers.calls[0].args[0]), _where(answers, 0))
+    problem = problem or _labels_problem(value, len(answers.calls[0].args[0]), answers.where(0))
     if problem:
         return failed(problem)
     return passed(f"{n_params:,} parameters (counted in the spotter's TFLite conversion) — within the budget")

@@ -25,6 +25,7 @@ from course import data, deploy
 from course.grading.answers import Call
 from course.grading.verdicts import Answers, Check, Verdict, case_failure, failed, passed
 from course.lessons import kws
+from course.quantization import dequantize, quantize
 from course.units import KIB
 
 INT8_BAR = 0.85  # int8 accuracy on unseen speakers, and at most 1 point (plus chance) below float
@@ -47,10 +48,6 @@ def _parameters() -> dict[str, Any]:
 
 PARAMETERS = _parameters()
 FLASH_BUDGET_KB, ARENA_BUDGET_KB = int(PARAMETERS["FLASH_BUDGET_KB"]), int(PARAMETERS["ARENA_BUDGET_KB"])
-
-
-def _where(answers: Answers, index: int) -> str:
-    return answers.calls[index].label or f"hidden case {index + 1} of {len(answers.calls)}"
 
 
 def _number(value: Any) -> float | None:
@@ -111,7 +108,7 @@ def _qp_cases(rng: np.random.Generator) -> list[Call]:
 
 def _qp_verdict(answers: Answers) -> Verdict:
     for index, case in enumerate(answers.calls):
-        (a, b), where = case.args, _where(answers, index)
+        (a, b), where = case.args, answers.where(index)
         if a > b:
             problem = case_failure(index, answers, ValueError)
             if problem:
@@ -169,7 +166,7 @@ def _quantize_cases(rng: np.random.Generator) -> list[Call]:
 def _quantize_verdict(answers: Answers) -> Verdict:
     fixed = {label: codes for *_, codes, label in QUANTIZE_FIXED}
     for index, case in enumerate(answers.calls):
-        result, where = answers.results[index], _where(answers, index)
+        result, where = answers.results[index], answers.where(index)
         if "error" in result:
             return failed(f"quantize raised {result['error']} on {where}: {result.get('message', '')}")
         q = result["value"]
@@ -178,7 +175,7 @@ def _quantize_verdict(answers: Answers) -> Verdict:
             if _tolist(q) != fixed[case.label]:
                 return failed(f"quantize is wrong on {where}")
             continue
-        expected = np.clip(np.round(np.asarray(x, dtype=np.float64) / scale) + zero_point, -128, 127).astype(np.int8)
+        expected = quantize(x, scale, zero_point).astype(np.int8)
         if case.label.startswith("[100"):
             if _tolist(q) != expected.tolist():
                 return failed("values beyond the range must clip to 127 and -128 (the visible [100, -100])")
@@ -205,12 +202,12 @@ def _dequantize_cases(rng: np.random.Generator) -> list[Call]:
 
 def _dequantize_verdict(answers: Answers) -> Verdict:
     for index, case in enumerate(answers.calls):
-        result, where = answers.results[index], _where(answers, index)
+        result, where = answers.results[index], answers.where(index)
         if "error" in result:
             return failed(f"dequantize raised {result['error']} on {where}: {result.get('message', '')}")
         x = result["value"]
         q, scale, zero_point = case.args
-        expected = scale * (np.asarray(q).astype(np.int64) - zero_point)
+        expected = dequantize(q, scale, zero_point)
         if index == 0 and (not isinstance(x, np.ndarray) or x.dtype != np.float32):
             return failed(f"dequantize must return an np.float32 array ({where})")
         if not _allclose(x, expected, rtol=1e-5):
@@ -477,7 +474,7 @@ def _c_array_verdict(answers: Answers) -> Verdict:
               C_CASES["spotter"] if spotter is not None else C_CASES["fallback"]]
     sources = []
     for index in chosen:
-        result, where = answers.results[index], _where(answers, index)
+        result, where = answers.results[index], answers.where(index)
         if "error" in result:
             return failed(f"to_c_array raised {result['error']} on {where}: {result.get('message', '')}")
         if not isinstance(result["value"], str):

@@ -35,7 +35,7 @@ class Case(Call):
 def _where(answers: Answers, index: int) -> str:
     if answers.calls[index].function == "train_and_score":
         return "the hidden fleet"
-    return answers.calls[index].label or f"hidden case {index + 1} of {len(answers.calls)}"
+    return answers.where(index)
 
 
 def _raised(answers: Answers, index: int, name: str) -> str | None:
