@@ -2,8 +2,8 @@
 #   make lab    create the environment on first use, then open the course in JupyterLab (with nbgrader)
 #   make test   create the environment on first use, then run every test
 # Needs only Python 3.11 and make. Everything Python is installed into .venv from requirements.txt;
-# `make test` also installs two Debian packages if they are missing: bubblewrap (the grading sandbox)
-# and chromium (the browser tests of JupyterLab). `make lab` needs neither.
+# `make test` also installs the Debian packages the tests need if they are missing (SYSTEM_PACKAGES
+# below). `make lab` needs none of them.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -25,12 +25,17 @@ lab: $(STAMP)
 test: $(STAMP) system-tools
 	python -m pytest
 
-# Debian packages the tests need; installed with apt-get (through sudo unless root) when missing.
+# Debian packages the tests need; installed with apt-get (through sudo unless root) when missing:
+# bubblewrap (the grading sandbox), chromium (JupyterLab in a browser), postgresql (a shared gradebook),
+# the GNU Arm toolchain with newlib and QEMU (Cortex-M4 firmware on an emulated board).
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+SYSTEM_PACKAGES := bubblewrap chromium postgresql gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 system-tools:
-	@command -v bwrap >/dev/null && command -v chromium >/dev/null || { \
+	@command -v bwrap >/dev/null && command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  && command -v arm-none-eabi-gcc >/dev/null && test -f /usr/lib/arm-none-eabi/newlib/libc.a \
+	  && command -v qemu-system-arm >/dev/null || { \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq bubblewrap chromium >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; }
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
