@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -152,3 +153,12 @@ def test_converts_to_full_int8_with_tflm_ops_only(name):
     # the int8 model tracks the float model
     floats, int8s = model.predict(samples[:5], verbose=0), run_int8(model_bytes, samples[:5])
     assert np.abs(floats - int8s).max() < 0.1 * (np.abs(floats).max() + 1e-3) + 0.02
+
+
+def test_readme_quotes_the_documented_parameter_counts():
+    """The README's `course.models` row quotes the same counts the models really have."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `course.models` |"))
+    for name, builder in [("sine_model", models.sine_model), ("digits_cnn", models.digits_cnn),
+                          ("kws_cnn", models.kws_cnn), ("image_cnn", models.image_cnn)]:
+        assert f"`{name}` ({models.count_params(builder()):,})" in row, name
