@@ -29,6 +29,18 @@ OP_OVERHEAD_CYCLES = 1000
 
 
 @dataclasses.dataclass(frozen=True)
+class Emulator:
+    """The upstream QEMU machine standing in for a board (course.deploy.firmware): its name, CPU, the
+    addresses of its flash and SRAM, and the clock SysTick counts."""
+
+    machine: str
+    cpu: str
+    flash_origin: int
+    ram_origin: int
+    systick_hz: int
+
+
+@dataclasses.dataclass(frozen=True)
 class Board:
     """A development board: memory, clock, power figures and an assumed int8 throughput.
 
@@ -48,6 +60,8 @@ class Board:
     voltage_v: float
     int8_macs_per_cycle: float
     notes: str
+    emulator: Emulator | None = None  # None: no upstream emulator stands in for this board
+    emulation: str = ""  # what stands in for the board in the emulator, and what does not
 
     def available(self, flash_reserved: int = DEFAULT_FLASH_RESERVED_BYTES,
                   ram_reserved: int = DEFAULT_RAM_RESERVED_BYTES) -> tuple[int, int]:
@@ -62,7 +76,9 @@ def _load_boards(path: Path) -> dict[str, Board]:
     for key, spec in yaml.safe_load(path.read_text(encoding="utf-8")).items():
         spec = dict(spec)
         flash, ram = spec.pop("flash_kib") * KIB, spec.pop("ram_kib") * KIB
-        boards[key] = Board(key=key, flash_bytes=flash, ram_bytes=ram, **spec)
+        emulator = spec.pop("emulator", None)
+        boards[key] = Board(key=key, flash_bytes=flash, ram_bytes=ram, **spec,
+                            emulator=Emulator(**emulator) if emulator else None)
     return boards
 
 
