@@ -91,10 +91,44 @@ def test_module_languages_are_the_complete_translations(module):
             f"{module.id} lists {language}" if missing else f"{module.id} is fully translated to {language}: list it")
 
 
+def _graded_cells(path: str) -> dict[str, str]:
+    """grade_id -> cell type of every graded cell (autograded tests, manually graded answers) of a notebook."""
+    return {c.metadata["nbgrader"]["grade_id"]: c.cell_type for c in _read(path).cells
+            if c.metadata.get("nbgrader", {}).get("grade")}
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.id)
+def test_every_outcome_is_assessed_by_a_graded_cell_or_taught_in_the_lecture_only(module):
+    graded = _graded_cells(module.assignment)
+    assert len(module.assessment) == len(module.outcomes)
+    for outcome, assessment in zip(module.outcomes, module.assessment):
+        assert assessment.lecture_only or assessment.graded, outcome
+        unknown = [g for g in assessment.graded if g not in graded]
+        assert not unknown, f"{module.id}: {outcome!r} names {unknown}, not graded cells of {module.assignment}"
+    mapped = {g for a in module.assessment for g in a.graded}
+    assert mapped == set(graded), f"{module.id}: graded cells assessing no outcome: {sorted(set(graded) - mapped)}"
+    assert sum(a.lecture_only for a in module.assessment) < len(module.outcomes) / 2
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.id)
+def test_every_outcome_names_the_lecture_section_that_teaches_it(module):
+    headings = {c.id: c.source for c in _read(module.lecture).cells if c.cell_type == "markdown"}
+    for outcome, assessment in zip(module.outcomes, module.assessment):
+        assert assessment.taught in headings, f"{module.id}: {outcome!r} is taught in cell {assessment.taught}, not in {module.lecture}"
+        assert re.match(r"## \d+ · ", headings[assessment.taught]), "`taught` names a numbered section's heading cell"
+
+
+def test_weeks_follow_the_teaching_order_and_the_term_is_valid():
+    releases = [m.weeks.release for m in MODULES]
+    assert releases == sorted(releases) and all(m.weeks.due > m.weeks.release for m in MODULES)
+    assert MANIFEST.term.week_start(1) < MANIFEST.term.week_start(2)
+    assert 0 < MANIFEST.late.per_day <= MANIFEST.late.cap <= 1
+
+
 def test_readme_syllabus_is_generated_from_the_manifest(capsys):
     assert main(["syllabus"]) == 0
     table = capsys.readouterr().out
-    assert table == syllabus_table(MODULES) and table.count("\n") == 2 + len(MODULES)
+    assert table == syllabus_table(MODULES, MANIFEST.term) and table.count("\n") == 2 + len(MODULES)
     assert table in (ROOT / "README.md").read_text(), "README's syllabus is stale: paste the output of `course syllabus`"
 
 
@@ -104,6 +138,13 @@ def test_readme_syllabus_is_generated_from_the_manifest(capsys):
      "must be modules listed before it"),
     (lambda text: text.replace("  - id: 0x01-fundamentals", "  - id: 0x00-welcome", 1), "listed twice"),
     (lambda text: text.replace("    hours: 4\n", "", 1), "missing ['hours']"),
+    (lambda text: text.replace("      - {graded: [task4_tests], taught: d0772bc3}  # §1 what is machine learning\n", "", 1),
+     "assessment needs one entry per outcome"),
+    (lambda text: text.replace("graded: [task4_tests]", "graded: []", 1), "a list of grade ids or 'lecture only'"),
+    (lambda text: text.replace("weeks: {release: 1, due: 2}", "weeks: {release: 2, due: 2}", 1), "due in a week after"),
+    (lambda text: text.replace("timezone: Europe/Madrid", "timezone: Europe/Atlantis", 1), "timezone (IANA)"),
+    (lambda text: text.replace('start: "2027-02-01 10:00"', 'start: "1 Feb 2027"', 1), "YYYY-MM-DD HH:MM"),
+    (lambda text: text.replace("cap: 0.5", "cap: 1.5", 1), "late (per_day, cap, grace_minutes)"),
 ])
 def test_malformed_manifest_is_refused_with_the_reason(tmp_path, edit, message):
     from course.authoring.manifest import MANIFEST as path

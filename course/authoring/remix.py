@@ -8,6 +8,11 @@ The choices are a small YAML file:
     board: pico                  # a key of course.deploy.BOARDS
     language: es                 # a language of course/authoring/manifest.yml
     timeout: 180                 # seconds per cell when nbgrader executes a notebook
+    start: "2027-09-06 18:00"    # optional: the first session (local time), else the manifest's term
+    timezone: America/Bogota     # optional: the IANA time zone of `start`, else the manifest's
+
+Modules are taught one a week in the new order: module `i` (from 0) is released in week `i + 1` and due as
+many weeks later as in the original course.
 
 Everything is checked before anything is written, and the course is built in a temporary directory
 that is moved into place only when it is complete. Weeks are renumbered in the new order (ids, file
@@ -28,7 +33,7 @@ import nbformat
 import tomllib
 import yaml
 
-from course.authoring.manifest import Manifest, Module, load, syllabus_table
+from course.authoring.manifest import Manifest, Module, Weeks, load, syllabus_table
 from course.authoring.release import generate_release
 from course.authoring.translation import (
     BADGE_PREFIX,
@@ -38,11 +43,13 @@ from course.authoring.translation import (
 )
 from course.deploy.boards import BOARDS
 from course.grading.nbgrader import CONFIG_FILE
+from course.grading.schedule import Term, parse_start
 from course.grading.verdicts import CHECKS_FILE
 from course.notebook.colab import badge_markdown
 from course.units import KIB
 
 CONFIG_KEYS = ("id", "title", "modules", "board", "language", "timeout")
+OPTIONAL_KEYS = ("start", "timezone")  # the remix's own term (course.grading.schedule.Term)
 COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 MAX_TIMEOUT = 3600
 # The repository's generic tests, copied as they are: they read the course they sit in (ROOT = their parent's
@@ -65,6 +72,8 @@ class RemixConfig:
     board: str
     language: str
     timeout: int
+    start: str | None = None
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +130,7 @@ def validate(raw: object, manifest: Manifest, root: Path) -> RemixConfig:
     if not isinstance(raw, dict):
         raise RemixError("the remix configuration must be a YAML mapping")
     missing = [key for key in CONFIG_KEYS if key not in raw]
-    unknown = sorted(set(raw) - set(CONFIG_KEYS))
+    unknown = sorted(set(raw) - set(CONFIG_KEYS) - set(OPTIONAL_KEYS))
     if missing or unknown:
         raise RemixError(f"the configuration needs exactly the keys {list(CONFIG_KEYS)}: "
                          + (f"missing {missing}" if missing else f"unknown {unknown}"))
@@ -147,7 +156,32 @@ def validate(raw: object, manifest: Manifest, root: Path) -> RemixConfig:
         raise RemixError(f"timeout must be a whole number of seconds between 1 and {MAX_TIMEOUT}, not {timeout!r}")
     for module_id in modules:
         _check_board(manifest.module(module_id), raw["board"], root)
-    return RemixConfig(raw["id"], str(raw["title"]), tuple(modules), raw["board"], raw["language"], timeout)
+    config = RemixConfig(raw["id"], str(raw["title"]), tuple(modules), raw["board"], raw["language"], timeout,
+                         raw.get("start"), raw.get("timezone"))
+    term(config, manifest)
+    return config
+
+
+def term(config: RemixConfig, manifest: Manifest) -> Term:
+    """The remix's term: its own `start` and `timezone` where it sets them, else the manifest's."""
+    try:
+        start = manifest.term.start if config.start is None else parse_start(config.start)
+        return Term(start, manifest.term.timezone if config.timezone is None else str(config.timezone))
+    except (ValueError, KeyError) as error:  # an unknown time zone is a KeyError
+        raise RemixError(f"start must be YYYY-MM-DD HH:MM and timezone an IANA name: {error}") from None
+
+
+def scheduled(module: Module, position: int) -> Module:
+    """`module` taught at `position` (from 0) of a remix: released in week position + 1, due as long after as in
+    the original course."""
+    span = module.weeks.due - module.weeks.release
+    return dataclasses.replace(module, weeks=Weeks(position + 1, position + 1 + span))
+
+
+def remix_modules(config: RemixConfig, manifest: Manifest) -> list[Module]:
+    """The remix's modules under their new ids, in teaching order, with their weeks in the remix's term."""
+    return [dataclasses.replace(scheduled(manifest.module(m), p), id=f"{week_number(p)}-{manifest.module(m).slug}")
+            for p, m in enumerate(config.modules)]
 
 
 class _Renumber:
@@ -317,7 +351,7 @@ A remix of the open course [{manifest.title}](https://github.com/{manifest.repos
 `course remix`: {len(modules)} weeks, in {language}, for the {board.name}. The course id (nbgrader) is
 `{config.id}`; nbgrader stops any cell after {config.timeout} s.
 
-{syllabus_table(modules)}
+{syllabus_table(modules, term(config, manifest))}
 ## Teaching it
 
 The directory is an nbgrader course: `nbgrader generate_assignment <week>`, `nbgrader autograde <week>`,
@@ -360,7 +394,7 @@ def build(raw_config: object, out: Path, root: Path) -> RemixReport:
                     shutil.copy2(root / Path(path).parent / CHECKS_FILE, (work / new_path).parent / CHECKS_FILE)
             title = state.titles[position]
             topics = module.topics if config.language == SOURCE_LANGUAGE else ""
-            modules.append(dataclasses.replace(module, id=new_id, title=title, topics=topics))
+            modules.append(dataclasses.replace(scheduled(module, position), id=new_id, title=title, topics=topics))
         (work / CONFIG_FILE).write_text(_nbgrader_config(root, config), encoding="utf-8")
         with tempfile.TemporaryDirectory(prefix="remix-release-") as scratch:
             shutil.copytree(generate_release(work, Path(scratch)), work / "release")
