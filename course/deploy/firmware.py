@@ -135,7 +135,10 @@ def instructions_per_tick(board: Board | str) -> int:
 def _run_tool(command: list[str], folder: Path, timeout_s: float, wrap: Wrap | None,
               console: Path | None = None) -> tuple[int, str]:
     """Run `command` in `folder` in its own process group; kill the whole group on timeout."""
-    command = wrap(command, folder) if wrap else command
+    if wrap:  # e.g. the grading sandbox, whose unprivileged user writes the tool's outputs here
+        for path in [folder, *folder.iterdir()]:
+            os.chmod(path, 0o777 if path.is_dir() else 0o666)
+        command = wrap(command, folder)
     log = console or folder / "tool.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=folder, stdin=subprocess.DEVNULL, stdout=out,

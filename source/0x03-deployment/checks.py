@@ -6,6 +6,8 @@ judged here. Task 3: the kernel hands in the spotter's .tflite bytes (int8, and 
 same Keras model); the grader measures them with TensorFlow Lite Micro (in child processes) on clips it
 synthesizes itself. Task 4: the C sources to_c_array returned are compiled and linked with the test program
 inside the grading sandbox (no network, none of the grader's files), and the linked program is read, never run.
+Task 6: the learner's C (an int8 fully-connected layer) is compiled for the Cortex-M4 and run in QEMU, both inside
+the sandbox with time limits, on layers and inputs drawn here; TensorFlow Lite Micro gives the expected outputs.
 """
 import ast
 import functools
@@ -499,6 +501,77 @@ def _c_array_verdict(answers: Answers) -> Verdict:
     return passed(f"passed ({len(sources)} sources compiled with gcc -std=c11 and linked with the test program)")
 
 
+# ---------------------------------------------------------------- task 6: an int8 fully-connected layer in C
+
+FC_ROWS = 48  # input rows per layer: random int8 rows, then the extremes
+FC_RUN_TIMEOUT_S = 20
+
+
+def _fc_layers(rng: np.random.Generator) -> list[tuple[str, bytes]]:
+    """(label, int8 .tflite of one Dense layer) drawn by the grader: a spotter-sized layer, one with a fused
+    ReLU, and a wide one (large accumulators, many negative products)."""
+    from course.deploy import int8_fc
+
+    layers = []
+    for label, n_in, n_out, weight_std, activation in (
+            ("a spotter-sized layer", int(rng.integers(16, 65)), 8, 0.3, None),
+            ("a layer with a fused ReLU", int(rng.integers(24, 49)), int(rng.integers(4, 13)), 0.3, "relu"),
+            ("a wide layer", 256, int(rng.integers(6, 11)), 0.1, None)):
+        kernel = rng.normal(0, weight_std, (n_in, n_out))
+        bias = rng.normal(0, 0.5, n_out)
+        representative = rng.normal(rng.uniform(-0.5, 0.5), 1.0, (200, n_in))
+        layers.append((f"{label} ({n_in} inputs, {n_out} outputs)",
+                       int8_fc.dense_model(kernel, bias, representative, activation)))
+    return layers
+
+
+def _fc_inputs(rng: np.random.Generator, n_in: int) -> np.ndarray:
+    rows = rng.integers(-128, 128, (FC_ROWS - 2, n_in))
+    return np.vstack([rows, np.full(n_in, -128), np.full(n_in, 127)]).astype(np.int8)
+
+
+def _firmware_wrap(work: Path):
+    """A course.deploy.firmware wrap running each tool in the grading sandbox, in the folder it works in."""
+    def wrap(command: list[str], folder: Path) -> list[str]:
+        return _sandboxed(["/bin/sh", "-c", 'cd "$0" && exec "$@"', str(folder), *command], folder, work)
+    return wrap
+
+
+def _fc_verdict(answers: Answers) -> Verdict:
+    from course.deploy import firmware, int8_fc
+
+    source = answers.values.get("fc_source")
+    if not isinstance(source, str) or "fc_int8" not in source:
+        return failed("FC_SOURCE must hold C source defining fc_int8")
+    rng = answers.data_rng("fc-layers")
+    with tempfile.TemporaryDirectory(prefix="course-fc-") as tmp:
+        wrap = _firmware_wrap(Path(tmp))
+        try:
+            image = int8_fc.build_fc(source, wrap=wrap)
+        except firmware.FirmwareToolMissing:
+            raise
+        except firmware.FirmwareError as error:
+            return failed(f"arm-none-eabi-gcc could not build your source:\n{str(error)[-1500:]}")
+        for label, model in _fc_layers(rng):
+            params = int8_fc.fc_parameters(model)
+            x = _fc_inputs(rng, params.weights.shape[1])
+            expected = np.asarray(deploy.tflm_predict(model, x)).reshape(len(x), -1)
+            try:
+                y, _ = int8_fc.run_fc(image, params, x, timeout_s=FC_RUN_TIMEOUT_S, wrap=wrap)
+            except firmware.FirmwareTimeout:
+                return failed(f"on {label}, your fc_int8 did not finish within {FC_RUN_TIMEOUT_S} s (an endless loop?)")
+            except firmware.FirmwareError as error:
+                return failed(f"on {label}, the firmware stopped: {str(error)[-600:]}")
+            wrong = np.argwhere(y != expected)
+            if len(wrong):
+                row, channel = wrong[0]
+                return failed(f"on {label}, {len(wrong)} of {y.size} outputs differ from TensorFlow Lite Micro; "
+                              f"the first: yours {y[row, channel]}, TFLM {expected[row, channel]} (check the rounding "
+                              "of both requantization steps, the zero points and the clamping)")
+    return passed("bit-exact with TensorFlow Lite Micro on 3 layers the grader drew, compiled for the Cortex-M4 and "
+                  "run on the emulated board")
+
+
 CHECKS = {
     "task1_tests": Check(cases=_qp_cases, verdict=_qp_verdict,
                          scope=("task1_solution",),
@@ -515,4 +588,5 @@ CHECKS = {
                          scope=("task4_solution",),
                          references=("course.deploy.c_array", "course.deploy.c_export",
                                      "course.deploy.arduino_sketch")),
+    "task6_tests": Check(verdict=_fc_verdict),
 }
