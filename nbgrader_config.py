@@ -67,8 +67,21 @@ c.Autograde.exclude_overwriting = {}
 
 # Feedback returned to students never shows hidden tests: not their code (ClearHiddenTests), and not their
 # outputs either: ApplyVerdicts (above) replaced every test cell's outputs with its verdict's public message.
+# Each learner's feedback ends with the learning outcomes to revisit and the lecture section teaching each
+# (course/authoring/assessment.py, from the manifest's assessment plan).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
+    "course.authoring.assessment.RevisitOutcomes",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# Late work: the policy of the manifest's term (`term.late`), applied by autograde's AssignLatePenalties through
+# course/grading/schedule.py's plugin; the due dates come from `course schedule` (written into the gradebook).
+from course.authoring.manifest import load as _load_manifest  # noqa: E402
+
+_late = _load_manifest().late
+c.AssignLatePenalties.plugin_class = "course.grading.schedule.LatePenalty"
+c.LatePenalty.per_day = _late.per_day
+c.LatePenalty.cap = _late.cap
+c.LatePenalty.grace_minutes = _late.grace_minutes

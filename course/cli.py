@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from course import __version__
-from course.authoring import manifest, remix, translation
+from course.authoring import assessment, manifest, remix, translation
 from course.authoring.release import regenerate_release
 from course.grading import report
 
@@ -25,7 +25,8 @@ def _register_release(commands) -> None:
     release.set_defaults(handler=_release)
 
 
-COMMANDS = (_register_release, manifest.register, remix.register, translation.register, report.register)
+COMMANDS = (_register_release, manifest.register, remix.register, translation.register, report.register,
+            assessment.register)
 
 
 def main(argv: list[str] | None = None) -> int:
