@@ -208,8 +208,8 @@ def build(sources: Mapping[str, str] | list[str | Path], board: Board | str = "n
         macros = {"COURSE_FW_INSTRUCTIONS_PER_TICK": f"{instructions_per_tick(board)}u", **(defines or {})}
         command = ["arm-none-eabi-gcc", *CPU_FLAGS[board.emulator.cpu], *COMMON_FLAGS, optimize, "-I.",
                    *[f"-I{Path(d).resolve()}" for d in include_dirs], *[f"-D{k}={v}" for k, v in macros.items()],
-                   "-T", "link.ld", "-Wl,-Map=firmware.map", *LINK_FLAGS, "-o", "firmware.elf", "startup.c",
-                   *[n for n in names if not n.endswith(".h")]]
+                   "-T", "link.ld", "-Wl,-Map=firmware.map", "-o", "firmware.elf", "startup.c",
+                   *[n for n in names if not n.endswith(".h")], *LINK_FLAGS]  # libraries after the objects
         status, messages = _run_tool(command, folder, timeout_s, wrap)
         if status != 0 or not (folder / "firmware.elf").is_file():
             raise FirmwareError(f"the firmware did not build:\n{messages[-4000:]}")
