@@ -128,6 +128,8 @@ def _refused(tmp_path, config, message):
     ({"timeout": True}, "timeout must be a whole number"),
     ({"id": "my course!"}, "course id 'my course!'"),
     ({"colour": "blue"}, r"unknown \['colour'\]"),
+    ({"start": "next monday"}, "start must be YYYY-MM-DD HH:MM"),
+    ({"start": "2027-09-06 18:00", "timezone": "Mars/Olympus"}, "timezone an IANA name"),
 ])
 def test_invalid_configuration_is_refused_before_anything_is_written(tmp_path, change, message):
     _refused(tmp_path, {**WORKSHOP, **change}, message)
