@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from course import energy
+from course.deploy.boards import BOARDS
 from course.lessons import power_budget as pb
 
 pytestmark = pytest.mark.unit
@@ -87,3 +88,11 @@ def test_battery_explorer_redraws_with_the_duty_cycle_and_the_battery():
     assert summary.value == pb.battery_summary(5.0, 0.005, 0.005, aa)
     duty.value = 100  # the slider's top end: always awake
     assert summary.value == pb.battery_summary(5.0, 0.005, 1.0, aa)
+
+
+def test_the_microcontroller_is_the_course_board():
+    """Week 0x00's microcontroller draws what week 0x03's Nano 33 BLE Sense draws (one definition)."""
+    nano = BOARDS["nano33_ble_sense"]
+    mcu = pb.device("microcontroller")
+    assert mcu.power_w == pytest.approx(nano.voltage_v * nano.active_current_ma / 1000)
+    assert f"{nano.active_current_ma:g} mA at {nano.voltage_v:g} V" in mcu.example

@@ -15,6 +15,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from course.deploy.boards import BOARDS
 from course.energy import average_current_ma, battery_life_hours
 from course.notebook.explorer import explorer
 from course.notebook.figures import new_figure
@@ -32,11 +33,13 @@ class Device:
     example: str
 
 
-# Typical, rounded values (2020s). The microcontroller: a Cortex-M4F like the nRF52840 draws a few
-# milliamps at 3 V while computing (~52 µA/MHz at 64 MHz from its datasheet, plus peripherals).
+# Typical, rounded values (2020s). The microcontroller is the course's Nano 33 BLE Sense board
+# (course.deploy.BOARDS, one definition): its nRF52840's active current at its supply voltage.
+_NANO = BOARDS["nano33_ble_sense"]
 DEVICES: tuple[Device, ...] = (
-    Device("microcontroller", power_w=0.015, price_usd=5.0,
-           example="Cortex-M4F at 64 MHz (e.g. nRF52840), ~5 mA at 3 V"),
+    Device("microcontroller", power_w=_NANO.voltage_v * _NANO.active_current_ma / 1000.0, price_usd=5.0,
+           example=(f"{_NANO.core} at {_NANO.clock_mhz:g} MHz ({_NANO.mcu}), "
+                    f"{_NANO.active_current_ma:g} mA at {_NANO.voltage_v:g} V")),
     Device("laptop CPU", power_w=15.0, price_usd=700.0,
            example="a thin-and-light laptop's processor under load (the laptop's price)"),
     Device("desktop GPU", power_w=300.0, price_usd=1500.0,
