@@ -2,8 +2,10 @@
 
 The repository root is the nbgrader course directory (`nbgrader_config.py`, `source/`, `release/`).
 """
+import ctypes
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 from course.notebook.quiet import with_tf_environment
 
 CONFIG_FILE = "nbgrader_config.py"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def assignments(root: Path) -> list[str]:
@@ -27,12 +30,21 @@ def nbgrader_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+_prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before any fork: no dlopen in a forked child
+
+
+def _die_with_parent() -> None:
+    """In a child process: ask Linux to kill it when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def run_nbgrader(args: list[str], cwd: Path, check: bool = True, timeout: float | None = None,
-                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run `nbgrader <args>` in the course directory `cwd`, capturing its output."""
+                 env: dict[str, str] | None = None, die_with_parent: bool = False) -> subprocess.CompletedProcess:
+    """Run `nbgrader <args>` in the course directory `cwd`, capturing its output (`die_with_parent`: killed
+    with the calling process, e.g. a grading worker that dies; its sandboxed kernels die with it)."""
     command = [str(Path(sys.executable).parent / "nbgrader"), *args]
-    result = subprocess.run(command, cwd=cwd, env=env or nbgrader_env(), capture_output=True,
-                            text=True, timeout=timeout)
+    result = subprocess.run(command, cwd=cwd, env=env or nbgrader_env(), capture_output=True, text=True,
+                            timeout=timeout, preexec_fn=_die_with_parent if die_with_parent else None)
     if check and result.returncode != 0:
         raise RuntimeError(f"`nbgrader {' '.join(args)}` failed ({result.returncode}):\n"
                            f"{result.stdout}\n{result.stderr}")

@@ -14,27 +14,45 @@ submission from its log. It is written to `reports/<assignment>.csv` and `.md`, 
 own `reports/grades.csv` export.
 """
 import argparse
+import contextlib
 import csv
+import os
 import re
 import shutil
-import sqlite3
 import sys
-import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from distributed import Client
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.utils import compute_checksum, is_grade, is_locked
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.utils import compute_checksum, determine_grade, is_grade, is_locked
 
+from course.grading.distributed import (
+    KILLED_WORKER,
+    Batch,
+    GraderStopped,
+    grade_batch,
+    local_client,
+    threads_per_worker,
+)
+from course.grading.gradebook import (
+    backup_gradebook,
+    gradebook_damage,
+    gradebook_url,
+    restore_gradebook,
+    sqlite_path,
+)
 from course.grading.intake import read_notebook, refusal
-from course.grading.nbgrader import assignments, copy_course, nbgrader_env, run_nbgrader
+from course.grading.nbgrader import assignments, nbgrader_env, run_nbgrader
 from course.grading.sandbox import DEADLINE_MESSAGE, MEMORY_LIMIT_MESSAGE
+from course.grading.scratch import Submission, grade_in_scratch, make_kit
 
-REASONS = ("ok", "refused", "missing notebook", "invalid notebook", "kernel crash", "timeout", "memory limit",
-           "tampered", "failed test", "not graded")
+REASONS = ("ok", "refused", "missing notebook", "invalid notebook", KILLED_WORKER, "kernel crash", "timeout",
+           "memory limit", "tampered", "failed test", "not graded")
 GRADER_FAULTS = ("SandboxUnavailable", "GraderFault")  # exceptions in nbgrader's log that are never a learner's fault
-GRADEBOOK = "gradebook.db"
 CANARY = "course-canary"  # the student id under which the instructor's solution is graded first
 
 
@@ -116,20 +134,24 @@ def _notebook_names(root: Path, assignment: str) -> list[str]:
     return sorted(p.name for p in (root / "source" / assignment).glob("*.ipynb"))
 
 
+def submitted_students(root: Path, assignment: str, student: str | None = None) -> list[str]:
+    """The students with a submission of `assignment` (or just `student`, if given and submitted)."""
+    return sorted(p.parent.name for p in (Path(root) / "submitted").glob(f"{student or '*'}/{assignment}"))
+
+
 def _students(root: Path, assignment: str, gradebook: Gradebook) -> list[str]:
-    submitted = {p.parent.name for p in (root / "submitted").glob(f"*/{assignment}")}
-    return sorted(submitted | {s.id for s in gradebook.students})
+    return sorted(set(submitted_students(root, assignment)) | {s.id for s in gradebook.students})
 
 
-def build_report(root: Path, assignment: str, log: str = "",
-                 refused: dict[str, str] | None = None) -> list[StudentReport]:
+def build_report(root: Path, assignment: str, log: str = "", refused: dict[str, str] | None = None,
+                 lost: dict[str, str] | None = None) -> list[StudentReport]:
     """A report per student of `assignment` in the course at `root` (`log`: nbgrader autograde's output,
-    `refused`: the submissions left out of it, with why)."""
+    `refused`: the submissions left out of it, `lost`: those whose grading worker died; each with why)."""
     root = Path(root)
     failures = log_failures(log, assignment)
     refused = refused or {}
     reports = []
-    with Gradebook(f"sqlite:///{root / GRADEBOOK}") as gradebook:
+    with Gradebook(gradebook_url(root)) as gradebook:
         max_score = gradebook.find_assignment(assignment).max_score
         for student in _students(root, assignment, gradebook):
             report = StudentReport(student, max_score=max_score)
@@ -137,6 +159,11 @@ def build_report(root: Path, assignment: str, log: str = "",
                 category = "invalid notebook" if refused[student].startswith("invalid notebook") else "refused"
                 report.reasons.append(category)
                 report.detail = refused[student]
+                reports.append(report)
+                continue
+            if student in (lost or {}):
+                report.reasons.append(KILLED_WORKER)
+                report.detail = lost[student]
                 reports.append(report)
                 continue
             try:
@@ -208,9 +235,10 @@ def check_assignment(root: Path, assignment: str) -> None:
     if assignment not in assignments(root):
         raise GradingStopped(f"no assignment {assignment!r} in {root / 'source'} (there are: "
                              f"{', '.join(assignments(root)) or 'none'})")
-    if not (root / GRADEBOOK).is_file():
+    url = gradebook_url(root)
+    if (path := sqlite_path(url)) is not None and not path.is_file():
         raise GradingStopped(f"no gradebook in {root}: run `nbgrader generate_assignment {assignment}` first")
-    with Gradebook(f"sqlite:///{root / GRADEBOOK}") as gradebook:
+    with Gradebook(url) as gradebook:
         try:
             gradebook.find_assignment(assignment)
         except MissingEntry:
@@ -221,31 +249,8 @@ def check_assignment(root: Path, assignment: str) -> None:
 def refusals(root: Path, assignment: str, student: str | None = None) -> dict[str, str]:
     """The submissions of `assignment` refused before grading (`course.grading.intake`), student -> why."""
     names = _notebook_names(root, assignment)
-    folders = sorted((root / "submitted").glob(f"{student or '*'}/{assignment}"))
+    folders = [root / "submitted" / s / assignment for s in submitted_students(root, assignment, student)]
     return {f.parent.name: why for f in folders if (why := refusal(f, names))}
-
-
-def backup_gradebook(root: Path, backup: Path) -> None:
-    """A consistent copy of the gradebook (SQLite's online backup), to restore after a failed run."""
-    backup.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(root / GRADEBOOK) as source, sqlite3.connect(backup) as copy:
-        source.backup(copy)
-
-
-def gradebook_damage(root: Path, assignment: str) -> str | None:
-    """What is wrong with the gradebook after a run (replaced by a link, corrupt, assignment gone), or None."""
-    path = root / GRADEBOOK
-    if path.is_symlink() or not path.is_file():
-        return f"{path} is no longer a regular file"
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-            (status,), = db.execute("PRAGMA integrity_check").fetchall()
-            found = db.execute("SELECT count(*) FROM assignment WHERE name = ?", (assignment,)).fetchone()[0]
-    except sqlite3.Error as error:
-        return f"{path} cannot be read ({error})"
-    if status != "ok":
-        return f"{path} failed its integrity check ({status})"
-    return None if found == 1 else f"{path} lost assignment {assignment!r}"
 
 
 def grader_faults(log: str) -> list[str]:
@@ -256,43 +261,83 @@ def grader_faults(log: str) -> list[str]:
 def canary_failures(root: Path, assignment: str) -> list[str]:
     """What the instructor's own solution loses when graded like a learner's: nothing, or the fault.
 
-    It is graded in a scratch copy of the course (same configuration, sandbox, secret and checks), so the
-    course's gradebook and folders are untouched whatever happens.
+    It is graded exactly as a distributed worker grades a submission (`course.grading.scratch`: a private
+    scratch course with the same configuration, sandbox, secret and checks), so the course's gradebook and
+    folders are untouched whatever happens.
     """
-    with tempfile.TemporaryDirectory(prefix="course-canary-") as scratch:
-        course = copy_course(root, Path(scratch) / "course")
-        run_nbgrader(["generate_assignment", assignment, "--force"], cwd=course)
-        folder = course / "submitted" / CANARY / assignment
-        folder.mkdir(parents=True)
-        for name in _notebook_names(root, assignment):
-            shutil.copyfile(root / "source" / assignment / name, folder / name)
-        result = run_nbgrader(["autograde", assignment], cwd=course, check=False, env=nbgrader_env())
-        log = result.stdout + result.stderr
-        faults = grader_faults(log)
-        if faults:
-            return faults[:3]
-        with Gradebook(f"sqlite:///{course / GRADEBOOK}") as gradebook:
-            try:
-                notebooks = gradebook.find_submission(assignment, CANARY).notebooks
-            except MissingEntry:
-                return [f"nbgrader could not grade the solution: {log.strip().splitlines()[-1:]}"]
-            lost = {(nb.name, g.name): g for nb in notebooks for g in nb.grades
-                    if g.cell_type == "code" and (g.score or 0) < g.max_score}
-        failures = []
-        for (name, grade_id), lost_grade in sorted(lost.items()):
-            path = course / "autograded" / CANARY / assignment / f"{name}.ipynb"
-            cells = [c for c in read_notebook(path).cells if _grade_id(c) == grade_id] if path.is_file() else []
-            failures.append(f"{grade_id}: {lost_grade.score or 0:g} of {lost_grade.max_score:g} points"
-                            + (f" ({cell_status(cells[0])})" if cells else ""))
-        return failures
+    files = {name: (root / "source" / assignment / name).read_bytes() for name in _notebook_names(root, assignment)}
+    graded = grade_in_scratch(make_kit(root, assignment), Submission(CANARY, files))
+    faults = grader_faults(graded.log)
+    if faults:
+        return faults[:3]
+    missing = [name for name in files if name not in graded.files]
+    if missing:
+        return [f"nbgrader could not grade the solution's {', '.join(missing)}: "
+                f"{graded.log.strip().splitlines()[-1:] or 'no log'}"]
+    failures = []
+    for name in files:
+        for cell in nbformat.reads(graded.files[name].decode(), as_version=4).cells:
+            if cell.cell_type == "code" and is_grade(cell):
+                score, max_score = determine_grade(cell)
+                if (score or 0) < max_score:
+                    failures.append(f"{_grade_id(cell)}: {score or 0:g} of {max_score:g} points ({cell_status(cell)})")
+    return failures
 
 
-def grade(root: Path, assignment: str, student: str | None = None, force: bool = True) -> Path:
-    """Autograde `assignment` (every student, or one) with nbgrader, export grades, write the report.
+def already_graded(root: Path, assignment: str, student: str) -> bool:
+    """Whether every notebook of the student's submission was autograded, and not resubmitted since (nbgrader's
+    own rule for skipping a submission without --force)."""
+    submitted, autograded = (Path(root) / step / student / assignment for step in ("submitted", "autograded"))
+    if not all((autograded / p.name).is_file() for p in submitted.glob("*.ipynb")) or not autograded.is_dir():
+        return False
+    coursedir = CourseDirectory(root=str(root))
+    new, old = coursedir.get_existing_timestamp(str(submitted)), coursedir.get_existing_timestamp(str(autograded))
+    return not (new is not None and old is not None and new > old)
 
-    First the instructor's solution is graded the same way (a canary): if it does not earn every point,
-    nothing is graded. Raises `GradingStopped` on such a fault of the grader, or on a damaged gradebook
-    (after restoring it).
+
+@contextlib.contextmanager
+def _cluster(workers: int | None, scheduler: str | None) -> Iterator[Client]:
+    """A client of the Dask cluster at `scheduler`, or of a local cluster of `workers` workers, closed after."""
+    client = Client(scheduler) if scheduler else local_client(workers)
+    try:
+        yield client
+    finally:
+        cluster = None if scheduler else client.cluster
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _grade_serial(root: Path, assignment: str, student: str | None, regrade: bool,
+                  refused: dict[str, str]) -> str:
+    """nbgrader's own serial autograde of the course; returns its log."""
+    args = ["autograde", assignment, *(["--student", student] if student else []), *(["--force"] if regrade else []),
+            *([f"--CourseDirectory.student_id_exclude={','.join(sorted(refused))}"] if refused else [])]
+    result = run_nbgrader(args, cwd=root, check=False, env=nbgrader_env())
+    return result.stdout + result.stderr
+
+
+def _grade_distributed(root: Path, assignment: str, students: list[str], url: str, workers: int | None,
+                       scheduler: str | None, threads: int | None) -> tuple[Batch, str | None]:
+    """Grade `students` on a Dask cluster; returns the batch and the grader's fault that stopped it, if any."""
+    kit = make_kit(root, assignment, threads or (threads_per_worker(workers) if workers else None))
+    with _cluster(workers, scheduler) as client:
+        try:
+            return grade_batch(root, assignment, students, client, kit, url,
+                               fault=lambda graded: "; ".join(grader_faults(graded.log)[:3]) or None), None
+        except GraderStopped as stopped:
+            return stopped.batch, str(stopped)
+
+
+def grade(root: Path, assignment: str, student: str | None = None, *, regrade: bool = False,
+          workers: int | None = None, scheduler: str | None = None, threads: int | None = None) -> Path:
+    """Autograde `assignment` (every student, or one), export grades, write the report.
+
+    Serially with nbgrader, or on a Dask cluster: `workers` local worker processes, or the cluster whose
+    scheduler is at `scheduler` (`course.grading.distributed`; `threads`: math threads per submission). Only
+    submissions not graded yet, or resubmitted since, are graded unless `regrade`. First the instructor's
+    solution is graded the same way (a canary): if it does not earn every point, nothing is graded. Raises
+    `GradingStopped` on such a fault of the grader, or on a damaged gradebook (after restoring a SQLite one).
     """
     root = Path(root).resolve()
     check_assignment(root, assignment)
@@ -304,38 +349,64 @@ def grade(root: Path, assignment: str, student: str | None = None, force: bool =
     reports_dir = root / "reports"
     reports_dir.mkdir(exist_ok=True)
     refused = refusals(root, assignment, student)
-    backup = reports_dir / f"{GRADEBOOK}.before-{assignment}"
-    backup_gradebook(root, backup)
-    args = ["autograde", assignment, *(["--student", student] if student else []), *(["--force"] if force else []),
-            *([f"--CourseDirectory.student_id_exclude={','.join(sorted(refused))}"] if refused else [])]
-    result = run_nbgrader(args, cwd=root, check=False, env=nbgrader_env())
-    log = result.stdout + result.stderr
+    url = gradebook_url(root)
+    backup = reports_dir / f"gradebook.db.before-{assignment}"
+    restorable = backup_gradebook(url, backup)
+    lost, imported = {}, []
+    if workers or scheduler:
+        students = [s for s in submitted_students(root, assignment, student)
+                    if s not in refused and (regrade or not already_graded(root, assignment, s))]
+        batch, problem = _grade_distributed(root, assignment, students, url, workers, scheduler, threads)
+        log, lost, imported = batch.log, batch.lost, batch.imported
+    else:
+        log = _grade_serial(root, assignment, student, regrade, refused)
+        problem = "; ".join(grader_faults(log)[:3]) or None
     (reports_dir / f"{assignment}.log").write_text(log)
-    problem = "; ".join(grader_faults(log)[:3]) or gradebook_damage(root, assignment)
+    problem = problem or gradebook_damage(url, assignment)
     if problem:
-        (root / GRADEBOOK).unlink(missing_ok=True)
-        shutil.copyfile(backup, root / GRADEBOOK)
-        raise GradingStopped(f"grading of {assignment} stopped, the gradebook was restored and no grade was written: "
-                             f"{problem} (nbgrader's log: {reports_dir / f'{assignment}.log'})")
+        if restorable:
+            restore_gradebook(url, backup)
+            for name in imported:  # graded again by the next run, as their grades were rolled back
+                shutil.rmtree(root / "autograded" / name / assignment, ignore_errors=True)
+        state = ("the gradebook was restored and no grade was written" if restorable else
+                 f"the grades written before the fault stay ({len(imported)} imported; the next run grades the rest)")
+        raise GradingStopped(f"grading of {assignment} stopped, {state}: {problem} "
+                             f"(nbgrader's log: {reports_dir / f'{assignment}.log'})")
     run_nbgrader(["export", "--to", str(reports_dir / "grades.csv")], cwd=root)
-    return write_report(build_report(root, assignment, log, refused), reports_dir / f"{assignment}.csv")
+    return write_report(build_report(root, assignment, log, refused, lost), reports_dir / f"{assignment}.csv")
 
 
 def _grade_command(args: argparse.Namespace) -> int:
     try:
-        path = grade(args.root, args.assignment, args.student)
+        path = grade(args.root, args.assignment, args.student, regrade=args.regrade, workers=args.workers,
+                     scheduler=args.scheduler, threads=args.threads)
     except GradingStopped as stopped:
         print(f"course grade: {stopped}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("course grade: interrupted; every submission imported so far is whole in the gradebook, "
+              "and the next run grades the rest", file=sys.stderr)
+        return 130
     print(path.with_suffix(".md").read_text())
     print(f"report: {path} and {path.with_suffix('.md')}; nbgrader's export: {path.parent / 'grades.csv'}")
     return 0
 
 
 def register(commands) -> None:
-    """Add `course grade <assignment> [--student S] [--root DIR]` to the `course` command."""
+    """Add `course grade <assignment> [--student S] [--regrade] [--workers [N] | --scheduler ADDRESS]` to `course`."""
     parser = commands.add_parser("grade", help="autograde an assignment (sandboxed) and write reports/<assignment>.csv")
     parser.add_argument("assignment")
     parser.add_argument("--student", help="grade this student only (default: everyone)")
+    parser.add_argument("--regrade", action="store_true",
+                        help="grade every submission again (default: only those not graded yet or resubmitted since)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, nargs="?", const=os.cpu_count() or 1, metavar="N",
+                       help="grade in parallel on a Dask cluster of N local worker processes, listening on 127.0.0.1 "
+                            "(N defaults to one per core)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on the existing Dask cluster whose scheduler is at ADDRESS (tcp://host:8786, "
+                            "tls://...): see the instructor guide")
+    parser.add_argument("--threads", type=int, help="math threads per submission on a worker (default: cores / N "
+                                                    "with --workers, the libraries' own default otherwise)")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="course directory (default: here)")
     parser.set_defaults(handler=_grade_command)

@@ -46,7 +46,9 @@ from course.grading.verdicts import draw_cases, graded_code_cells, load_checks, 
 from course.notebook.quiet import TF_ENVIRONMENT
 
 SANDBOX_VARIABLE = "COURSE_SANDBOX"
-PASSED_VARIABLES = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", *TF_ENVIRONMENT, "PYTHONHASHSEED", "OMP_NUM_THREADS",
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
+                    "TF_NUM_INTEROP_THREADS")  # math libraries' thread pools (sized per grading worker)
+PASSED_VARIABLES = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", *TF_ENVIRONMENT, "PYTHONHASHSEED", *THREAD_VARIABLES,
                     "LANG", "LC_ALL", "TZ")
 SYSTEM_PATHS = ("/usr", "/etc", "/sys")
 MERGED_USR = ("/bin", "/sbin", "/lib", "/lib32", "/lib64")
