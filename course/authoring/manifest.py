@@ -64,6 +64,7 @@ class Module:
     hours: float
     languages: tuple[str, ...]
     license: str
+    labs: tuple[str, ...] = ()  # more notebooks of the week (notebooks/labs/<week>-<topic>.ipynb), run like the lecture
 
     @property
     def number(self) -> str:
@@ -104,7 +105,7 @@ class Manifest:
 def _module(raw: dict) -> Module:
     where = f"module {raw.get('id', '?')!r}"
     fields = set(Module.__dataclass_fields__)
-    missing = fields - {"memory"} - set(raw)
+    missing = fields - {"memory", "labs"} - set(raw)
     if missing:
         raise ManifestError(f"{where}: missing {sorted(missing)}")
     unknown = set(raw) - fields
@@ -117,6 +118,7 @@ def _module(raw: dict) -> Module:
         raise ManifestError(f"{where}: memory needs exactly flash_kb and arena_kb")
     tuples = ("outcomes", "prerequisites", "datasets", "boards", "languages")
     return Module(**{**raw, **{name: tuple(raw[name]) for name in tuples}, "memory": memory,
+                     "labs": tuple(raw.get("labs", ())),
                      "assessment": _assessment(raw, where), "weeks": _weeks(raw["weeks"], where)})
 
 
