@@ -104,8 +104,9 @@ class RevisitOutcomes(NbGraderPreprocessor):
                 submission = gradebook.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
             except MissingEntry:
                 return nb, resources
-            points = {g.name: (g.manual_score if g.manual_score is not None else g.auto_score) or 0.0
-                      for g in submission.grades}
+            points = {g.name: g.manual_score if g.manual_score is not None else g.auto_score
+                      for g in submission.grades}  # None: not graded yet (a manually graded answer)
+            points = {name: score for name, score in points.items() if score is not None}
             max_points = {g.name: g.max_score for g in submission.grades}
         mapped = outcomes(root, info["assignment"])
         if not mapped:  # an assignment the course's plan does not know

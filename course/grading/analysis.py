@@ -143,9 +143,14 @@ def mastery(scores: Scores, outcome: Outcome) -> dict[str, float]:
 
 
 def to_revisit(points: dict[str, float], max_points: dict[str, float], outcomes: list[Outcome]) -> list[Outcome]:
-    """The graded outcomes a learner with `points` (grade id -> points) reached below `MASTERY`."""
-    return [o for o in outcomes if o.cells and
-            sum(points.get(c, 0.0) for c in o.cells) / sum(max_points[c] for c in o.cells) < MASTERY]
+    """The outcomes a learner with `points` (grade id -> points, for the cells graded so far) reached below
+    `MASTERY`, judged on the outcome's graded cells (an outcome none of whose cells is graded yet is left out)."""
+    result = []
+    for outcome in outcomes:
+        cells = [c for c in outcome.cells if c in points]
+        if cells and sum(points[c] for c in cells) / sum(max_points[c] for c in cells) < MASTERY:
+            result.append(outcome)
+    return result
 
 
 def revisit_markdown(outcomes: list[Outcome]) -> str:
