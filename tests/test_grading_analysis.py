@@ -12,6 +12,7 @@ from fixtures import synthetic_class as klass
 
 from course.authoring.assessment import RevisitOutcomes, outcomes, report
 from course.authoring.manifest import load
+from course.cli import main
 from course.grading.analysis import (
     MASTERY,
     class_report,
@@ -110,9 +111,10 @@ def test_learners_at_risk_over_the_course(course):
     assert risks["s25"] == (f"low score: {earned / maxima:.0%} of the points (below 50%)",)
 
 
-def test_course_report_writes_html_with_embedded_figures_and_csv(course):
-    path = report(course)
-    assert path == course / "reports" / "class.html"
+def test_course_report_writes_html_with_embedded_figures_and_csv(course, capsys):
+    assert main(["report", "--root", str(course)]) == 0
+    path = course / "reports" / "class.html"
+    assert f"class report: {path}" in capsys.readouterr().out
     page = path.read_text()
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
     assert len(images) == 3 and all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)

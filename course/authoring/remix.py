@@ -356,7 +356,9 @@ A remix of the open course [{manifest.title}](https://github.com/{manifest.repos
 
 The directory is an nbgrader course: `nbgrader generate_assignment <week>`, `nbgrader autograde <week>`,
 `nbgrader generate_feedback <week>`, `nbgrader export`. Set `COURSE_GRADING_SECRET` when you autograde
-(hidden tests draw their data from it). The notebooks need the course library: `pip install tinyml-course`
+(hidden tests draw their data from it). `course schedule` writes each week's due date (the `start` of
+`remix.yml`, else the original course's term) into the gradebook, and `course report` summarizes a graded
+class (difficulty, outcomes reached, learners at risk). The notebooks need the course library: `pip install tinyml-course`
 from the original repository (the first code cell of every notebook does it in Google Colab).
 
 `python -m pytest` checks this remix: every lecture runs, `release/` is what nbgrader generates from
