@@ -46,7 +46,7 @@ def dense_layers(model) -> tuple[list[str], list[np.ndarray], list[np.ndarray]]:
 
 
 def _c_floats(name: str, values: np.ndarray) -> str:
-    items = ", ".join(f"{float(v):.9g}f" for v in np.asarray(values, np.float32).ravel())
+    items = ", ".join(f"{float(v):.9e}f" for v in np.asarray(values, np.float32).ravel())
     return f"static const float {name}[{np.asarray(values).size}] = {{ {items} }};\n"
 
 
