@@ -97,10 +97,17 @@ VALID = [("battery_life_days", (225, 5.0, 0.0, 1.0)), ("battery_life_days", (225
          ("battery_life_days", (225, 0.0, 0.005, 0.5)), ("battery_life_days", (1e-3, 80.0, 0.5, 1e-6))]
 
 
-VALIDATION = [  # (case, whether it must raise ValueError)
-    (Call("average_current_ma", (5.0, 0.005, 1.5), label="a duty cycle of 1.5 (visible)"), True),
-    (Call("battery_life_days", (0, 5.0, 0.005, 0.05), label="a battery of 0 mAh (visible)"), True),
-    (Call("average_current_ma", (5.0, 0.005, 0.0), label="a duty cycle of exactly 0 (visible)"), False),
+VISIBLE_INVALID = [("average_current_ma", (5.0, 0.005, 1.5)), ("average_current_ma", (5.0, 0.005, -0.2)),
+                   ("average_current_ma", (-3.0, 0.005, 0.5)), ("average_current_ma", (3.0, -0.01, 0.5)),
+                   ("battery_life_days", (0, 5.0, 0.005, 0.05)), ("battery_life_days", (-100, 5.0, 0.005, 0.05)),
+                   ("battery_life_days", (100, 5.0, 0.005, 3.0)), ("battery_life_days", (100, 5.0, 0.0, 0.0))]
+VISIBLE_VALID = [("average_current_ma", (5.0, 0.005, 0.0)), ("battery_life_days", (100, 5.0, 0.0, 1.0)),
+                 ("battery_life_days", (100, 0.0, 0.01, 0.3))]
+
+
+VALIDATION = [  # (case, whether it must raise ValueError): the visible test's kinds first, then other numbers
+    *[(Call(f, a, label=f"{f}{a} (visible)"), True) for f, a in VISIBLE_INVALID],
+    *[(Call(f, a, label=f"{f}{a}, which is valid (visible)"), False) for f, a in VISIBLE_VALID],
     *[(Call(f, a, label=f"{f}{a}"), True) for f, a in INVALID],
     *[(Call(f, a, label=f"{f}{a}, which is valid"), False) for f, a in VALID],
 ]
