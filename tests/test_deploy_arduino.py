@@ -9,7 +9,7 @@ import subprocess
 import deploy_models as dm
 import pytest
 
-from course.deploy import arduino_sketch, model_ops
+from course.deploy import arduino_sketch, kws_sketch, model_ops
 from course.deploy.arduino import RESOLVER_METHODS, resolver_calls, sketch_arena_bytes
 
 pytestmark = pytest.mark.unit
@@ -22,6 +22,21 @@ STUBS = {
 struct SerialStub { void begin(long) {} template <class T> void print(T) {} template <class T> void println(T) {} };
 static SerialStub Serial;
 inline void delay(unsigned long) {}
+enum { LOW = 0, HIGH = 1, OUTPUT = 1, LED_BUILTIN = 13 };
+inline void pinMode(int, int) {}
+inline void digitalWrite(int, int) {}
+inline void noInterrupts() {}
+inline void interrupts() {}
+""",
+    "PDM.h": """
+#pragma once
+struct PDMStub {
+  void onReceive(void (*)()) {}
+  int begin(int, long) { return 1; }
+  int available() { return 0; }
+  int read(void*, int) { return 0; }
+};
+static PDMStub PDM;
 """,
     "TensorFlowLite.h": "#pragma once\n",
     "tensorflow/lite/micro/system_setup.h": "#pragma once\nnamespace tflite { inline void InitializeTarget() {} }\n",
@@ -151,3 +166,109 @@ def test_the_sketch_comes_from_the_report_without_parsing_the_model_again(monkey
     tampered[-1] ^= 1  # same length, same ops: only the digest tells
     with pytest.raises(ValueError, match="does not describe"):
         arduino_sketch(bytes(tampered), report=report)
+
+
+# ---------------------------------------------------------------- the complete keyword spotter sketch
+
+KWS_MAIN = r"""
+#include <stdio.h>
+#include <stdint.h>
+#include "course_fw.h"
+#include "kws_frontend.h"
+#include "postprocess.h"
+#include "g_kws_model.h"
+
+static int16_t clip[KWS_CLIP_SAMPLES];
+static float features[KWS_N_FRAMES * KWS_N_MELS];
+
+int main(void) {
+  float stream[40][8];
+  int32_t decisions[40];
+  if (course_fw_read("clip.bin", clip, sizeof clip) != 0 || course_fw_read("stream.bin", stream, sizeof stream) != 0)
+    return 2;
+  if (kws_clip_features(clip, features) != 0) return 4;
+  Postprocess p;
+  if (postprocess_init(&p, 8, 2, 3, 0.6f, 10) != 0) return 5;
+  for (int i = 0; i < 40; i++) decisions[i] = postprocess_update(&p, stream[i]);
+  if (course_fw_write("model.bin", g_kws_model, g_kws_model_len) != 0) return 3;
+  if (course_fw_write("decisions.bin", decisions, sizeof decisions) != 0) return 3;
+  return course_fw_write("features.bin", features, sizeof features) == 0 ? 0 : 3;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def spotter():
+    """(int8 bytes, report) of a small untrained spotter: the sketch needs its shapes, ops and quantization."""
+    import numpy as np
+
+    from course.deploy import convert, inspect
+    from course.lessons import kws
+
+    representative = np.random.default_rng(0).normal(0, 1, (32, *kws.INPUT_SHAPE)).astype(np.float32)
+    model = convert(kws.spotter_model(channels=8), representative_data=representative)
+    return model, inspect(model)
+
+
+def _kws_files(spotter):
+    from course.data.keywords import keyword_classes
+    from course.lessons import kws
+
+    model, report = spotter
+    return kws_sketch(model, keyword_classes(["yes", "no", "up", "down", "go", "stop"]), kws.FEATURE_MEAN,
+                      kws.FEATURE_STD, report=report)
+
+
+def test_kws_sketch_is_complete(spotter):
+    files = _kws_files(spotter)
+    assert set(files) == {"keyword_spotter.ino", "g_kws_model.h", "g_kws_model.cpp", "kws_frontend.c",
+                          "kws_frontend.h", "kws_frontend_config.h", "postprocess.c", "postprocess.h"}
+    ino = files["keyword_spotter.ino"]
+    assert "TODO" not in ino and "PDM.begin(1, KWS_SAMPLE_RATE)" in ino and "kws_frame_features(" in ino
+    assert "postprocess_update(&decisions, scores)" in ino and '"silence", "unknown", "yes"' in ino
+    assert "postprocess_init(&decisions, kClasses, 2, 3, 0.6f,\n                   10);" in ino
+    with pytest.raises(ValueError, match="class scores"):
+        kws_sketch(spotter[0], ["a", "b"], 0.0, 1.0, report=spotter[1])
+
+
+def test_kws_sketch_compiles_against_the_api_it_uses(tmp_path, spotter):
+    from course.deploy.device import emlearn_include_dir
+
+    for path, text in {**STUBS, "tensorflow/lite/micro/micro_mutable_op_resolver.h": _resolver_header()}.items():
+        (tmp_path / "stubs" / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "stubs" / path).write_text(text)
+    for path, text in _kws_files(spotter).items():
+        (tmp_path / path).write_text(text)
+    (tmp_path / "sketch.cpp").write_text('#include <Arduino.h>\n#include "keyword_spotter.ino"\n')
+    includes = ["-I", str(tmp_path / "stubs"), "-I", str(tmp_path), "-I", str(emlearn_include_dir())]
+    for compiler, standard, source in (("g++", "-std=c++17", "sketch.cpp"), ("g++", "-std=c++17", "g_kws_model.cpp"),
+                                       ("gcc", "-std=c11", "kws_frontend.c"), ("gcc", "-std=c11", "postprocess.c")):
+        result = subprocess.run([compiler, standard, "-Wall", "-c", *includes, source], cwd=tmp_path,
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+
+
+def test_kws_sketch_c_parts_run_on_the_cortex_m4(spotter):
+    import numpy as np
+
+    from course import data
+    from course.deploy import firmware
+    from course.deploy.device import emlearn_include_dir
+    from course.deploy.streaming import StreamingDecisions
+    from course.lessons import kws
+
+    files = _kws_files(spotter)
+    sources = {name: text for name, text in files.items() if not name.endswith((".ino", ".cpp"))}
+    sources["g_kws_model.c"] = files["g_kws_model.cpp"]  # plain C too (c_array's source is C11 and C++)
+    image = firmware.build({**sources, "main.c": KWS_MAIN}, include_dirs=(emlearn_include_dir(),))
+    clip = data.keywords(n_per_class=1, n_speakers=2, seed=2).x[2]
+    rng = np.random.default_rng(1)
+    stream = rng.dirichlet(np.full(8, 0.3), 40).astype(np.float32)
+    stream[10:16] = np.eye(8, dtype=np.float32)[4] * 0.9 + 0.1 / 8  # a confident keyword for six inferences
+    result = firmware.run(image, {"clip.bin": clip.astype("<i2"), "stream.bin": stream}, timeout_s=30)
+    assert result.outputs["model.bin"] == spotter[0]
+    features = np.frombuffer(result.outputs["features.bin"], "<f4").reshape(kws.INPUT_SHAPE[:2])
+    assert np.max(np.abs(features - kws.features(clip[None])[0, ..., 0])) < 1e-4
+    decisions = np.frombuffer(result.outputs["decisions.bin"], "<i4").tolist()
+    assert decisions == StreamingDecisions(8).run(stream) and 4 in decisions
+    assert image.symbols["g_kws_model"][0] == len(spotter[0])

@@ -3,7 +3,7 @@ Arduino sketches and board fit/latency/energy estimates.
 
 TensorFlow is imported only when `convert` runs, so the rest loads quickly.
 """
-from course.deploy.arduino import arduino_sketch
+from course.deploy.arduino import arduino_sketch, kws_sketch
 from course.deploy.boards import (
     BOARDS,
     Board,
@@ -43,4 +43,5 @@ __all__ = [
     "estimate_latency_ms",
     "estimate_energy_mj",
     "arduino_sketch",
+    "kws_sketch",
 ]

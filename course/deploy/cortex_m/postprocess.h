@@ -6,6 +6,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define POSTPROCESS_MAX_CLASSES 16
 #define POSTPROCESS_MAX_AVERAGE 16
 
@@ -21,5 +25,9 @@ int postprocess_init(Postprocess *p, int n_classes, int first_keyword, int avera
 
 /* Feed one inference's class scores (probabilities); returns the detected class, or -1. */
 int postprocess_update(Postprocess *p, const float *scores);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* COURSE_POSTPROCESS_H */
