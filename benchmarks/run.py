@@ -1,6 +1,6 @@
 """The course's benchmarks; writes benchmarks/RESULTS.md. Run with `make benchmark`.
 
-Speed and memory targets live here, not in the tests. Three tables:
+Speed and memory targets live here, not in the tests. Four tables:
 - the library: size and generation time of every default dataset, feature extraction throughput,
   `ms_per_inference` against a run of known length, `course grade` of the hostile submissions
   (tests/fixtures/hostile.py: endless loops, bombs, crashes, tampering) in the grading sandbox, and the
@@ -9,10 +9,13 @@ Speed and memory targets live here, not in the tests. Three tables:
   nbclient, the way the tests and nbgrader run it (target: 60 s each on 2 CPU cores); values a
   notebook reports with `course.notebook.metrics.record` (accuracy, flash, arena…) are collected beside its time;
 - the deployed models: flash, arena, float vs int8 quality and TFLM vs LiteRT agreement of every model
-  the course deploys, read from those recorded values, beside published reference numbers.
+  the course deploys, read from those recorded values, beside published reference numbers;
+- the firmware on the emulated Cortex-M4: flash, static RAM and instructions of the course's C (the keyword
+  spotter's front end, the vibration anomaly detector, the int8 layer of week 0x03's task 6).
 
 `python benchmarks/run.py NOTEBOOK...` runs only the given notebooks and prints the tables without
-writing RESULTS.md (a quick check of one week).
+writing RESULTS.md (a quick check of one week). `python benchmarks/run.py --firmware` measures only the
+firmware on the emulated Cortex-M4 (flash, RAM, instructions) and rewrites only that section of RESULTS.md.
 """
 import csv
 import datetime
@@ -134,6 +137,87 @@ def sandbox_overhead(assignment: str = "0x00-welcome") -> str:
             f"| {seconds[True]:.2f} (off: {seconds[False]:.2f}) |")
 
 
+FIRMWARE_HEADING = "## Firmware on the emulated Cortex-M4"
+FIRMWARE_INTRO = (
+    "Firmware built by the GNU Arm toolchain for the Nano 33 BLE Sense (Cortex-M4F; linker script sized to its 1 MB\n"
+    "of flash and 256 KB of RAM) and run in QEMU's `mps2-an386` with `-icount shift=0` (`course.deploy.firmware`).\n"
+    "Flash = text + data and static RAM = data + bss, from `arm-none-eabi-size`; instructions are counted by SysTick\n"
+    "(resolution 40 instructions): an instruction count, not cycles. Each firmware includes the course's startup code\n"
+    "and newlib's semihosting stdio. TFLite Micro's C++ runtime is not reachable offline, so the keyword spotter's\n"
+    "model itself does not run on the emulated core; its front end does.")
+KWS_FRONT_END_MAIN = r"""
+#include <stdint.h>
+#include "course_fw.h"
+#include "kws_frontend.h"
+static int16_t frame[KWS_FRAME_LENGTH];
+static float out[KWS_N_MELS];
+int main(void) {
+  if (course_fw_read("frame.bin", frame, sizeof frame) != 0) return 2;
+  kws_frame_features(frame, out); /* the first call also fills the FFT tables */
+  uint64_t before = course_fw_instructions();
+  kws_frame_features(frame, out);
+  uint64_t cost = course_fw_instructions() - before;
+  return course_fw_write("cost.bin", &cost, sizeof cost) == 0 ? 0 : 3;
+}
+"""
+
+
+def firmware_table() -> str:
+    """Flash, static RAM and instructions of the course's firmware on the emulated Cortex-M4, as a markdown table."""
+    import json
+
+    from course import models
+    from course.deploy import device, firmware, frontend, int8_fc
+    from course.features import LogMel
+    from course.lessons import anomaly, kws
+
+    lines = ["| firmware | flash | static RAM | instructions | per | reference |", "|---|---:|---:|---:|---|---|"]
+    sources = frontend.frontend_sources(kws.FEATURE_MEAN, kws.FEATURE_STD, kws.SAMPLE_RATE)
+    image = firmware.build({**sources, "main.c": KWS_FRONT_END_MAIN}, include_dirs=(device.emlearn_include_dir(),))
+    clip = data.keywords(n_per_class=1, n_speakers=2, seed=0).x[2]
+    result = firmware.run(image, {"frame.bin": clip[:LogMel().frame_length].astype("<i2")})
+    per_hop = int(np.frombuffer(result.outputs["cost.bin"], "<u8")[0])
+    lines.append(f"| keyword spotter's log-mel front end (C, float32, emlearn FFT) | {image.flash_bytes:,} B | "
+                 f"{image.ram_bytes:,} B | {per_hop:,} | 20 ms hop (49 per second of audio) | TFLM `micro_speech` "
+                 "preprocessor model: 8,772 B; its model 18,800 B, arena 28,584 B |")
+    vibration = data.vibration(n_normal=4, n_per_fault=1, seed=0)
+    n_features = vibration.x.shape[2] * anomaly.N_BANDS
+    scaler = (np.zeros(n_features, np.float32), np.ones(n_features, np.float32))
+    detector = device.anomaly_firmware(models.dense_autoencoder(n_features), scaler, vibration.x.shape[1],
+                                       vibration.x.shape[2], anomaly.N_BANDS)
+    scores = device.device_scores(detector, vibration.x[:2])
+    lines.append(f"| vibration anomaly detector: spectrum front end + autoencoder (emlearn, float32) | "
+                 f"{detector.flash_bytes:,} B | {detector.ram_bytes:,} B | {scores.front_end_instructions:,} + "
+                 f"{scores.model_instructions:,} | window of 1,024 samples × 3 axes (front end + model) | "
+                 "MLPerf Tiny anomaly detection: AUC 0.85 |")
+    notebook = json.loads((ROOT / "source" / "0x03-deployment" / "0x03-deployment.ipynb").read_text())
+    cell = next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "task6_solution")
+    namespace: dict = {}
+    exec("".join(cell["source"]), namespace)
+    rng = np.random.default_rng(0)
+    layer = int8_fc.dense_model(rng.normal(0, 0.3, (32, 8)), rng.normal(0, 0.5, 8), rng.normal(0, 1, (100, 32)))
+    fc_image = int8_fc.build_fc(namespace["FC_SOURCE"])
+    _, fc_instructions = int8_fc.run_fc(fc_image, int8_fc.fc_parameters(layer), np.zeros((1, 32), np.int8))
+    lines.append(f"| int8 fully-connected 32 → 8, the size of the default spotter's last layer (week 0x03 task 6 "
+                 f"solution) | "
+                 f"{fc_image.flash_bytes:,} B | {fc_image.ram_bytes:,} B | {fc_instructions:,} | call (256 MACs) | — |")
+    return "\n".join(lines)
+
+
+def firmware_section() -> str:
+    """The firmware section of RESULTS.md, naming the commit it was measured on."""
+    return (f"{FIRMWARE_HEADING}\n\nMeasured by `benchmarks/run.py` {commit_statement()}.\n{FIRMWARE_INTRO}\n\n"
+            + firmware_table() + "\n")
+
+
+def update_firmware_section() -> None:
+    """Replace (or append) only the firmware section of RESULTS.md: `python benchmarks/run.py --firmware`."""
+    text = RESULTS.read_text()
+    before = text.split(FIRMWARE_HEADING, 1)[0].rstrip("\n") + "\n\n"
+    RESULTS.write_text(before + firmware_section())
+    print(f"updated the firmware section of {RESULTS.relative_to(ROOT)}")
+
+
 def _sleeping_run(_model: bytes, batch: np.ndarray) -> None:
     time.sleep(0.05 + 0.01 * len(batch))
 
@@ -230,10 +314,13 @@ def main(selected: list[str]) -> int:
         "tensor arena TensorFlow Lite Micro runs it with, float vs int8 quality (int8 run on TFLite Micro), and how\n"
         "far LiteRT's outputs (XNNPACK kernels) are from TFLite Micro's, in int8 steps and as argmax agreement.\n"
         "The reference column quotes published numbers: TFLite Micro's examples and MLPerf Tiny's quality targets.\n\n"
-        + deployed + "\n")
+        + deployed + "\n\n" + firmware_section())
     print(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0 if within_budget else 1
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--firmware"]:
+        update_firmware_section()
+        sys.exit(0)
     sys.exit(main(sys.argv[1:]))
