@@ -152,3 +152,11 @@ def test_boards_say_what_stands_in_for_them():
     assert "no upstream QEMU machine" in BOARDS["esp32s3"].emulation and BOARDS["esp32s3"].emulator is None
     with pytest.raises(FirmwareError, match="no emulated stand-in"):
         firmware.build({"main.c": SUM}, "esp32s3")
+
+
+def test_a_firmware_printing_forever_fills_no_disk():
+    chatty = firmware.build({"main.c": '#include <stdio.h>\nint main(void) { for (;;) printf("spam spam spam\\n"); }\n'})
+    start = time.monotonic()
+    with pytest.raises(FirmwareError) as raised:  # stopped by the file-size limit, or else by the timeout
+        firmware.run(chatty, timeout_s=3)
+    assert time.monotonic() - start < 10 and len(str(raised.value)) < 2 * firmware.MAX_CONSOLE_BYTES

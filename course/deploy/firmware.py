@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -39,6 +40,7 @@ NOT_LOADED = re.compile(r"\.(debug|comment|ARM\.attributes|stab)")  # map sectio
 BUILD_TIMEOUT_S = 120
 RUN_TIMEOUT_S = 10
 MAX_CONSOLE_BYTES = 64 * 1024  # the end of the console output kept (a firmware may print forever)
+MAX_FILE_BYTES = 64 * 2**20  # the largest file a tool or a firmware may write (a runaway printf fills no disk)
 
 Wrap = Callable[[list[str], Path], list[str]]
 """Wraps a tool's command that must run in (and may write only) a folder, e.g. in the grading sandbox."""
@@ -142,15 +144,20 @@ def _run_tool(command: list[str], folder: Path, timeout_s: float, wrap: Wrap | N
     log = console or folder / "tool.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=folder, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+                                   stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_limit_files)
         try:
             status = process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-            raise FirmwareTimeout(f"{Path(command[0]).name} did not finish within {timeout_s:g} s "
-                                  f"(killed){_tail(log)}") from None
+            raise FirmwareTimeout(f"{Path(command[0]).name} did not finish within {timeout_s:g} s (killed)\n"
+                                  f"{_tail(log)}") from None
     return status, _tail(log)
+
+
+def _limit_files() -> None:
+    """In the child: no file (console log, semihosting output) may grow past MAX_FILE_BYTES."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
 
 
 def _tail(log: Path) -> str:
