@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
@@ -137,6 +136,9 @@ def instructions_per_tick(board: Board | str) -> int:
 def _run_tool(command: list[str], folder: Path, timeout_s: float, wrap: Wrap | None,
               console: Path | None = None) -> tuple[int, str]:
     """Run `command` in `folder` in its own process group; kill the whole group on timeout."""
+    tool = Path(command[0]).name
+    if shutil.which("prlimit"):  # util-linux: no file the tool writes may pass MAX_FILE_BYTES (then it execs it)
+        command = ["prlimit", f"--fsize={MAX_FILE_BYTES}", "--", *command]
     if wrap:  # e.g. the grading sandbox, whose unprivileged user writes the tool's outputs here
         for path in [folder, *folder.iterdir()]:
             os.chmod(path, 0o777 if path.is_dir() else 0o666)
@@ -144,20 +146,15 @@ def _run_tool(command: list[str], folder: Path, timeout_s: float, wrap: Wrap | N
     log = console or folder / "tool.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=folder, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_limit_files)
+                                   stderr=subprocess.STDOUT, start_new_session=True)
         try:
             status = process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-            raise FirmwareTimeout(f"{Path(command[0]).name} did not finish within {timeout_s:g} s (killed)\n"
+            raise FirmwareTimeout(f"{tool} did not finish within {timeout_s:g} s (killed)\n"
                                   f"{_tail(log)}") from None
     return status, _tail(log)
-
-
-def _limit_files() -> None:
-    """In the child: no file (console log, semihosting output) may grow past MAX_FILE_BYTES."""
-    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
 
 
 def _tail(log: Path) -> str:
