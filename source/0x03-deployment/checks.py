@@ -544,6 +544,14 @@ def _fc_verdict(answers: Answers) -> Verdict:
     if not isinstance(source, str) or "fc_int8" not in source:
         return failed("FC_SOURCE must hold C source defining fc_int8")
     rng = answers.data_rng("fc-layers")
+    layers = _fc_layers(rng)
+    spotter_layer = answers.values.get("fc_model")
+    if isinstance(spotter_layer, bytes):  # the visible test's layer (the learner's spotter), with the grader's inputs
+        try:
+            int8_fc.fc_parameters(spotter_layer)
+            layers.insert(0, ("your spotter's last layer", spotter_layer))
+        except Exception:  # not one int8 FULLY_CONNECTED op: the grader's own layers still decide
+            pass
     with tempfile.TemporaryDirectory(prefix="course-fc-") as tmp:
         wrap = _firmware_wrap(Path(tmp))
         try:
@@ -552,7 +560,7 @@ def _fc_verdict(answers: Answers) -> Verdict:
             raise
         except firmware.FirmwareError as error:
             return failed(f"arm-none-eabi-gcc could not build your source:\n{str(error)[-1500:]}")
-        for label, model in _fc_layers(rng):
+        for label, model in layers:
             params = int8_fc.fc_parameters(model)
             x = _fc_inputs(rng, params.weights.shape[1])
             expected = np.asarray(deploy.tflm_predict(model, x)).reshape(len(x), -1)
@@ -568,8 +576,8 @@ def _fc_verdict(answers: Answers) -> Verdict:
                 return failed(f"on {label}, {len(wrong)} of {y.size} outputs differ from TensorFlow Lite Micro; "
                               f"the first: yours {y[row, channel]}, TFLM {expected[row, channel]} (check the rounding "
                               "of both requantization steps, the zero points and the clamping)")
-    return passed("bit-exact with TensorFlow Lite Micro on 3 layers the grader drew, compiled for the Cortex-M4 and "
-                  "run on the emulated board")
+    return passed(f"bit-exact with TensorFlow Lite Micro on {len(layers)} layers ({', '.join(l for l, _ in layers)}) "
+                  "and inputs the grader drew, compiled for the Cortex-M4 and run on the emulated board")
 
 
 CHECKS = {
