@@ -16,7 +16,7 @@ from course.data.keywords import ACCENTS, _speakers
 from course.features import log_mel_spectrogram
 from course.grading.answers import Call
 from course.grading.hidden import grading_rng
-from course.grading.verdicts import Answers, Check, Verdict, failed, passed
+from course.grading.verdicts import Answers, Check, Verdict, case_failure, failed, passed
 from course.lessons import kws
 from course.units import INT16_FULL_SCALE
 
@@ -166,105 +166,123 @@ def _log_mel_edge_verdict(answers: Answers) -> Verdict:
                   "one-frame lengths, a constant and a click)")
 
 
-# ---------------------------------------------------------------- Task 2: speaker_split
+# ---------------------------------------------------------------- Task 2: accent_split
+
+
+VISIBLE_ACCENT = "en-gb-scotland"
 
 
 def _split_cases(rng: np.random.Generator) -> list[Call]:
-    small = _keyword_set(10, 12, 23).meta["speaker"].tolist()
-    label = "the visible 80 clips of 12 speakers (test_fraction=0.25, seed=0)"
-    calls = [Call("speaker_split", (small,), {"test_fraction": 0.25, "seed": 0}, label=label),
-             Call("speaker_split", (small,), {"test_fraction": 0.25, "seed": 0}, label=label + ", called again")]
+    small = _keyword_set(10, 12, 23)
+    accents, speakers = small.meta["accent"].tolist(), small.meta["speaker"].tolist()
+    label = f"the visible 80 clips of 12 speakers (test_accent={VISIBLE_ACCENT!r}, val_fraction=0.25, seed=0)"
+    kwargs = {"val_fraction": 0.25, "seed": 0}
+    calls = [Call("accent_split", (accents, speakers, VISIBLE_ACCENT), kwargs, label=label),
+             Call("accent_split", (accents, speakers, VISIBLE_ACCENT), kwargs, label=label + ", called again")]
     letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
-    for case in range(20):
-        n_groups = int(rng.integers(2, 60))
-        names = np.array(["".join(rng.choice(letters, 6)) + f"+v{k}" for k in range(n_groups)])
-        if case % 3 == 0:
-            names = np.arange(n_groups) * 7 + 3      # integer speaker ids work too
-        sizes = rng.integers(1, 40, n_groups)        # unbalanced speakers
-        groups = rng.permutation(np.repeat(names, sizes))
-        groups = groups if groups.dtype.kind in "iu" else groups.tolist()
-        fraction = float(rng.choice([0.1, 0.2, 0.3, 0.5]))
-        seed = int(rng.integers(1000))
-        calls += [Call("speaker_split", (groups,), {"test_fraction": fraction, "seed": seed}),
-                  Call("speaker_split", (groups, fraction, seed))]
-    many = np.repeat(np.arange(40), 5)
-    calls += [Call("speaker_split", (many, 0.2), {"seed": s}, label=f"40 speakers of 5 clips, seed={s}")
-              for s in range(5)]
-    calls.append(Call("speaker_split", (["a"] * 5 + ["b"] * 5, 0.5), {"seed": 3},
-                      label="two speakers of 5 clips (test_fraction=0.5, seed=3)"))
+    for case in range(16):
+        n_accents = int(rng.integers(2, 8))
+        accent_names = ["".join(rng.choice(letters, 5)) for _ in range(n_accents)]
+        per_accent = rng.integers(1, 9, n_accents)                 # speakers per accent
+        accent_of, speaker_ids = [], []
+        for a, n in enumerate(per_accent):
+            accent_of += [a] * int(n)
+            speaker_ids += [f"{accent_names[a]}+v{k}" for k in range(int(n))]
+        sizes = rng.integers(1, 30, len(speaker_ids))               # unbalanced speakers
+        order = rng.permutation(int(sizes.sum()))
+        speakers_per_clip = np.repeat(np.array(speaker_ids), sizes)[order]
+        accents_per_clip = np.repeat(np.array([accent_names[a] for a in accent_of]), sizes)[order]
+        test_accent = accent_names[int(rng.integers(n_accents))]
+        if case % 4 == 0:   # integer ids work too
+            accents_per_clip = np.unique(accents_per_clip, return_inverse=True)[1] * 3 + 1
+            speakers_per_clip = np.unique(speakers_per_clip, return_inverse=True)[1] * 7 + 2
+            test_accent = int(accents_per_clip[0])
+        fraction, seed = float(rng.choice([0.1, 0.2, 0.3, 0.5])), int(rng.integers(1000))
+        args = (accents_per_clip.tolist(), speakers_per_clip.tolist(), test_accent)
+        calls += [Call("accent_split", args, {"val_fraction": fraction, "seed": seed}),
+                  Call("accent_split", (*args, fraction, seed))]
+    many_speakers = np.repeat(np.arange(40), 5)
+    many_accents = many_speakers % 4
+    calls += [Call("accent_split", (many_accents.tolist(), many_speakers.tolist(), 3, 0.2), {"seed": s},
+                   label=f"40 speakers of 5 clips in 4 accents, seed={s}") for s in range(5)]
+    calls.append(Call("accent_split", (["a"] * 4 + ["b"] * 6, ["p"] * 4 + ["q"] * 6, "a"),
+                      {"val_fraction": 0.9, "seed": 3},
+                      label="one speaker outside the test accent (val_fraction=0.9): it stays in training"))
+    calls.append(Call("accent_split", (["a"] * 4 + ["b"] * 6, ["p"] * 4 + ["q"] * 6, "zz"), {"seed": 0},
+                      label="a test accent no clip has"))
     return calls
 
 
-def _indices(value) -> tuple[np.ndarray, np.ndarray] | None:
-    """(train_idx, test_idx) as integer arrays, or None if `value` is not a pair of them."""
-    if isinstance(value, (list, tuple)) and len(value) == 2:
-        pair = value
-    elif isinstance(value, np.ndarray) and value.ndim >= 1 and len(value) == 2:
-        pair = list(value)
-    else:
+def _indices(value) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(train_idx, val_idx, test_idx) as integer arrays, or None if `value` is not three of them."""
+    if not isinstance(value, (list, tuple)) or len(value) != 3:
         return None
-    arrays = [_array(side) for side in pair]
+    arrays = [_array(side) for side in value]
     if any(a is None or a.ndim != 1 or (a.dtype.kind not in "iu" and a.size) for a in arrays):
         return None
-    return arrays[0].astype(np.int64), arrays[1].astype(np.int64)
+    return tuple(a.astype(np.int64) for a in arrays)
 
 
-def _split_problem(groups: np.ndarray, fraction: float, split, where: str, visible: bool = False) -> str | None:
-    """Why `split` is not a valid speaker split of `groups` at `fraction`, or None (numbers only if `visible`)."""
+def _split_problem(accents: np.ndarray, speakers: np.ndarray, test_accent, fraction: float, split,
+                   where: str, visible: bool = False) -> str | None:
+    """Why `split` is not a valid accent split, or None (numbers only if `visible`)."""
     if split is None:
-        return f"{where}: return (train_idx, test_idx), two arrays of integer clip indices"
-    train, test = split
-    if not np.array_equal(np.sort(np.concatenate([train, test])), np.arange(len(groups))):
+        return f"{where}: return (train_idx, val_idx, test_idx), three arrays of integer clip indices"
+    train, val, test = split
+    if not np.array_equal(np.sort(np.concatenate(split)), np.arange(len(accents))):
         return f"{where}: every clip must be on exactly one side (clips lost or doubled)"
-    if not (np.array_equal(train, np.sort(train)) and np.array_equal(test, np.sort(test))):
+    if not all(np.array_equal(side, np.sort(side)) for side in split):
         return f"{where}: return sorted indices"
-    if set(groups[train].tolist()) & set(groups[test].tolist()):
-        return f"{where}: a speaker is on both sides"
-    if len(train) == 0 or len(test) == 0:
-        return f"{where}: both sides need clips"
-    _, test_sizes = np.unique(groups[test], return_counts=True)
-    if not (len(test) >= fraction * len(groups) or len(np.unique(groups[train])) == 1):
-        return (f"{where}: the test side holds {len(test)} of {len(groups)} clips, less than {fraction:.0%}" if visible
-                else f"{where}: the test side holds less than test_fraction of the clips")
-    if not len(test) - test_sizes.max() < fraction * len(groups):
-        return f"{where}: take whole speakers until *at least* test_fraction: the test side has a speaker too many"
+    if not np.array_equal(test, np.flatnonzero(accents == test_accent)):
+        return f"{where}: the test side must hold every clip of the test accent, and only those"
+    if set(speakers[train].tolist()) & set(speakers[val].tolist()):
+        return f"{where}: a speaker is in both training and validation"
+    if len(train) == 0:
+        return f"{where}: always leave at least one speaker for training"
+    rest = len(train) + len(val)
+    one_left = len(np.unique(speakers[train])) == 1
+    if not (len(val) >= fraction * rest or one_left):
+        return (f"{where}: validation holds {len(val)} of the {rest} clips outside the test accent, less than "
+                f"{fraction:.0%}" if visible else f"{where}: validation holds less than val_fraction of the clips "
+                "outside the test accent")
+    if len(val):
+        _, sizes = np.unique(speakers[val], return_counts=True)
+        if not len(val) - sizes.max() < fraction * rest:
+            return f"{where}: take whole speakers until *at least* val_fraction: validation has a speaker too many"
     return None
 
 
 def _split_verdict(answers: Answers) -> Verdict:
-    splits = []
-    for index in range(len(answers.calls)):
+    splits, errors = [], []
+    for index, case in enumerate(answers.calls):
+        if case.label == "a test accent no clip has":
+            errors.append(case_failure(index, answers, ValueError))
+            splits.append(None)
+            continue
         value, problem = _value(answers, index)
         if problem:
             return failed(problem)
         splits.append(_indices(value))
-    # the visible split: valid, at least 25 % but not far more, repeatable
-    groups = np.asarray(answers.calls[0].args[0])
-    where = answers.where(0)
-    problem = _split_problem(groups, 0.25, splits[0], where, visible=True)
-    if problem:
-        return failed(problem)
-    share = len(splits[0][1]) / len(groups)
-    if not 0.25 <= share < 0.25 + 0.15:
-        return failed(f"{where}: the test side should hold at least 25 % (a little more is fine), got {share:.0%}")
-    if splits[1] is None or not np.array_equal(splits[1][1], splits[0][1]):
-        return failed(f"{where}: the same seed must give the same split")
-    # hidden cases: (call with keywords, call with positional arguments) pairs
-    hidden = [i for i, case in enumerate(answers.calls) if not case.label]
-    for first, again in zip(hidden[::2], hidden[1::2]):
-        case = answers.calls[first]
-        groups, fraction = np.asarray(case.args[0]), case.kwargs["test_fraction"]
-        problem = _split_problem(groups, fraction, splits[first], answers.where(first))
+    if errors[0]:
+        return failed(f"a test accent that no clip has must raise ValueError ({errors[0]})")
+    for index, case in enumerate(answers.calls):
+        if case.label == "a test accent no clip has":
+            continue
+        accents, speakers, test_accent = (np.asarray(v) if k < 2 else v for k, v in enumerate(case.args[:3]))
+        fraction = case.kwargs.get("val_fraction", case.args[3] if len(case.args) > 3 else 0.2)
+        problem = _split_problem(accents, speakers, test_accent, fraction, splits[index], answers.where(index),
+                                 visible=bool(case.label))
         if problem:
             return failed(problem)
-        if splits[again] is None or not np.array_equal(splits[again][1], splits[first][1]):
+    if not all(np.array_equal(a, b) for a, b in zip(splits[0], splits[1])):
+        return failed(f"{answers.where(0)}: the same seed must give the same split")
+    hidden = [i for i, case in enumerate(answers.calls) if not case.label]
+    for first, again in zip(hidden[::2], hidden[1::2]):
+        if not all(np.array_equal(a, b) for a, b in zip(splits[first], splits[again])):
             return failed(f"{answers.where(first)}: the same seed must give the same split (not repeatable)")
     seeds = [i for i, case in enumerate(answers.calls) if case.label.startswith("40 speakers")]
-    if any(splits[i] is None for i in seeds) or len({tuple(splits[i][1].tolist()) for i in seeds}) < 2:
-        return failed("different seeds should choose different test speakers (40 speakers of 5 clips, seeds 0 to 4)")
-    pair = splits[-1]
-    if pair is None or len(pair[0]) != 5 or len(pair[1]) != 5:
-        return failed("two speakers: one for training, one for testing")
+    if len({tuple(splits[i][1].tolist()) for i in seeds}) < 2:
+        return failed("different seeds should choose different validation speakers (40 speakers, seeds 0 to 4)")
     return passed(f"passed ({len(answers.calls)} splits)")
 
 
@@ -496,7 +514,8 @@ CHECKS = {
     "task1_edge_tests": Check(cases=_log_mel_edge_cases, verdict=_log_mel_edge_verdict),
     "task2_tests": Check(cases=_split_cases, verdict=_split_verdict,
                          scope=("task2_solution",),
-                         references=("course.data.group_split", "course.data.splits.group_split")),
+                         references=("course.data.group_split", "course.data.splits.group_split",
+                                     "course.lessons.kws.unseen_speakers")),
     "task3_shift_tests": Check(cases=_shift_cases, verdict=_shift_verdict),
     "task3_noise_tests": Check(cases=_noise_cases, verdict=_noise_verdict),
     "task4_budget_tests": Check(cases=_budget_cases, verdict=_budget_verdict),
