@@ -51,7 +51,7 @@ def postgres_server() -> Iterator[str]:
     try:
         subprocess.run(_as_postgres([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
                                      "gradebook"]), check=True, capture_output=True)
-        yield f"postgresql://postgres@127.0.0.1:{port}/gradebook"
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/gradebook"
     finally:
         subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
                        capture_output=True)

@@ -20,6 +20,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -83,8 +84,8 @@ def _import_steps(config: Config) -> list:
 
 @contextlib.contextmanager
 def _uninterrupted() -> Iterator[None]:
-    """Hold back Ctrl-C (SIGINT) until the block is done, then deliver it."""
-    if sys.platform == "win32" or not hasattr(signal, "pthread_sigmask"):
+    """Hold back Ctrl-C (SIGINT) until the block is done, then deliver it (signals reach the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught = []
@@ -147,6 +148,9 @@ def grade_batch(root: Path, assignment: str, students: list[str], client: Client
     `GraderStopped` raised, after the results already imported.
     """
     batch = Batch()
+    with Gradebook(db_url) as gradebook:  # in serial nbgrader's order, whatever order the results come in
+        for student in students:
+            gradebook.update_or_create_student(student)
     [remote_kit] = client.scatter([kit], broadcast=True)
     run = uuid.uuid4().hex[:8]
     futures = {client.submit(grade_in_scratch, remote_kit, _submission(root, assignment, s),

@@ -3,7 +3,7 @@ keeping it safe around a grading run.
 
 SQLite (`gradebook.db` in the course directory) suits one grader on one machine. Several graders, the
 formgrader and a grading cluster at once need a database server: set `c.CourseDirectory.db_url =
-"postgresql://user@host/dbname"` in `nbgrader_config.py` and every nbgrader command and `course grade`
+"postgresql+psycopg2://user@host/dbname"` in `nbgrader_config.py` and every nbgrader command and `course grade`
 use it. A SQLite gradebook is backed up before each run and restored after a fault of the grader; a server's
 backups are the server's job (`pg_dump`).
 """
