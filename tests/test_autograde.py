@@ -9,6 +9,9 @@ import pytest
 from conftest import ASSIGNMENTS, ROOT, notebook_name
 from submissions import partial_answer
 
+from course.authoring import assessment
+from course.grading.analysis import MASTERY
+
 pytestmark = pytest.mark.grading
 
 
@@ -67,6 +70,30 @@ def test_feedback_is_generated_and_never_shows_hidden_tests(assignment, graded_c
         assert "HIDDEN TESTS" not in text
         assert not [line for line in secret_lines if line in text], f"hidden-test code leaks into {student}'s feedback"
         assert "Score" in text
+
+
+def _revisit_section(page: str) -> str:
+    text = html.unescape(TAG.sub("", page)).replace("`", "")
+    assert "Outcomes to revisit" in text, "feedback ends with the outcomes to revisit (RevisitOutcomes)"
+    return text.rsplit("Outcomes to revisit", 1)[1]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_feedback_ends_with_the_outcomes_the_wrong_answer_missed(assignment, graded_course):
+    html_name = notebook_name(assignment).replace(".ipynb", ".html")
+    outcomes = assessment.outcomes(graded_course.root, assignment)
+    grades = graded_course.grades[assignment, "partial"]
+    graded = {name: g for name, g in grades.items() if g.cell_type == "code"}  # reflections wait for a human
+    missed = [o for o in outcomes if o.cells and any(c in graded for c in o.cells)
+              and sum(graded[c].score for c in o.cells if c in graded)
+              < MASTERY * sum(graded[c].max_score for c in o.cells if c in graded)]
+    assert missed and all(set(o.cells) & set(partial_answer(assignment).lost) for o in missed)
+    section = _revisit_section((graded_course.root / "feedback" / "partial" / assignment / html_name).read_text())
+    for outcome in outcomes:
+        assert (outcome.text.replace("`", "") in section) == (outcome in missed), outcome.text
+    assert all(o.section in section for o in missed)
+    solved = _revisit_section((graded_course.root / "feedback" / "solution" / assignment / html_name).read_text())
+    assert "None: you reached every learning outcome" in solved
 
 
 def test_grades_export_to_csv_with_every_submission(graded_course):
