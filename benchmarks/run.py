@@ -1,6 +1,6 @@
 """The course's benchmarks; writes benchmarks/RESULTS.md. Run with `make benchmark`.
 
-Speed and memory targets live here, not in the tests. Four tables:
+Speed and memory targets live here, not in the tests. Five tables:
 - the library: size and generation time of every default dataset, feature extraction throughput,
   `ms_per_inference` against a run of known length, `course grade` of the hostile submissions
   (tests/fixtures/hostile.py: endless loops, bombs, crashes, tampering) in the grading sandbox, and the
@@ -10,12 +10,15 @@ Speed and memory targets live here, not in the tests. Four tables:
   notebook reports with `course.notebook.metrics.record` (accuracy, flash, arena…) are collected beside its time;
 - the deployed models: flash, arena, float vs int8 quality and TFLM vs LiteRT agreement of every model
   the course deploys, read from those recorded values, beside published reference numbers;
+- grading at scale: the same 16 submissions graded by plain serial `nbgrader autograde`, `course grade
+  --workers 1` and `--workers 2` (submissions per minute, speedup), and a projection for 1,000 learners;
 - the firmware on the emulated Cortex-M4: flash, static RAM and instructions of the course's C (the keyword
   spotter's front end, the vibration anomaly detector, the int8 layer of week 0x03's task 6).
 
 `python benchmarks/run.py NOTEBOOK...` runs only the given notebooks and prints the tables without
 writing RESULTS.md (a quick check of one week). `python benchmarks/run.py --firmware` measures only the
-firmware on the emulated Cortex-M4 (flash, RAM, instructions) and rewrites only that section of RESULTS.md.
+firmware on the emulated Cortex-M4 (flash, RAM, instructions) and rewrites only that section of RESULTS.md;
+`--grading` does the same for grading at scale.
 """
 import csv
 import datetime
@@ -35,7 +38,7 @@ from nbclient import NotebookClient
 
 from course import data
 from course.features import log_mel_spectrogram
-from course.grading.nbgrader import copy_course, run_nbgrader
+from course.grading.nbgrader import copy_course, nbgrader_env, run_nbgrader
 from course.grading.report import grade
 from course.grading.sandbox import SANDBOX_VARIABLE
 from course.lessons.optimize import ms_per_inference
@@ -210,12 +213,81 @@ def firmware_section() -> str:
             + firmware_table() + "\n")
 
 
-def update_firmware_section() -> None:
-    """Replace (or append) only the firmware section of RESULTS.md: `python benchmarks/run.py --firmware`."""
+def update_section(heading: str, section: str) -> None:
+    """Replace (or append) only the section of RESULTS.md that starts with `heading`, up to the next one."""
     text = RESULTS.read_text()
-    before = text.split(FIRMWARE_HEADING, 1)[0].rstrip("\n") + "\n\n"
-    RESULTS.write_text(before + firmware_section())
-    print(f"updated the firmware section of {RESULTS.relative_to(ROOT)}")
+    before, found, after = text.partition(heading + "\n")
+    rest = after[after.find("\n## "):] if found and "\n## " in after else ""
+    RESULTS.write_text(before.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n" + rest)
+    print(f"updated the section {heading!r} of {RESULTS.relative_to(ROOT)}")
+
+
+GRADING_HEADING = "## Grading at scale"
+SCALE_SUBMISSIONS = 16
+PROJECTION = (1000, 5)  # learners, weekly assignments
+
+
+def _class_of(assignment: str, folder: Path) -> Path:
+    """A copy of the course with SCALE_SUBMISSIONS submissions of `assignment`: 3 of 4 the solution, 1 of 4 the
+    untouched student version."""
+    course = copy_course(ROOT, folder, include_release=False)
+    run_nbgrader(["generate_assignment", assignment, "--force"], cwd=course)
+    for n in range(SCALE_SUBMISSIONS):
+        origin = course / ("release" if n % 4 == 3 else "source") / assignment
+        shutil.copytree(origin, course / "submitted" / f"learner{n:02d}" / assignment,
+                        ignore=shutil.ignore_patterns("checks.py"))
+    return course
+
+
+def grading_table(assignment: str = "0x00-welcome") -> tuple[str, float, float]:
+    """Rows: the same submissions graded by plain serial nbgrader, `course grade --workers 1` and `--workers 2`;
+    seconds per submission on one worker; parallel efficiency at 2 workers (speedup / 2)."""
+    seconds = {}
+    for mode in ("nbgrader autograde", 1, 2):
+        with tempfile.TemporaryDirectory(prefix="benchmark-scale-") as scratch:
+            course = _class_of(assignment, Path(scratch) / "course")
+            if mode == "nbgrader autograde":
+                _, seconds[mode] = timed(run_nbgrader, ["autograde", assignment], cwd=course,
+                                         env=nbgrader_env())
+            else:
+                _, seconds[mode] = timed(grade, course, assignment, workers=mode)
+    lines = ["| grading | seconds | submissions per minute | speedup vs 1 worker | target |",
+             "|---|---:|---:|---:|---|"]
+    for mode, label in (("nbgrader autograde", "plain serial `nbgrader autograde` (sandboxed; no canary)"),
+                        (1, "`course grade --workers 1` (canary + 1 Dask worker)"),
+                        (2, "`course grade --workers 2` (canary + 2 Dask workers)")):
+        speedup = seconds[1] / seconds[mode]
+        target = "≥ 0.8 × 2 = 1.6" if mode == 2 else "—"
+        lines.append(f"| {label} | {seconds[mode]:.1f} | {SCALE_SUBMISSIONS * 60 / seconds[mode]:.1f} | "
+                     f"{speedup:.2f} | {target} |")
+    return "\n".join(lines), seconds[1] / SCALE_SUBMISSIONS, seconds[1] / seconds[2] / 2
+
+
+def grading_section(assignment: str = "0x00-welcome") -> str:
+    """The grading-at-scale section: measured throughput, and a projection on paper for a large class."""
+    rows, per_submission, efficiency = grading_table(assignment)
+    learners, weeks = PROJECTION
+    total = learners * weeks * per_submission
+    projection = ", ".join(f"{k} workers ≈ {total / (k * efficiency if k > 1 else 1) / 3600:.1f} h"
+                           for k in (1, 2, 8, 32, 128))
+    return (f"{GRADING_HEADING}\n\nMeasured by `benchmarks/run.py` {commit_statement()}: the same "
+            f"{SCALE_SUBMISSIONS} submissions of {assignment} (12 solutions, 4 untouched) graded three ways, each in a "
+            "fresh copy of the course, every kernel in the grading sandbox. `course grade` also grades the\n"
+            "instructor's solution first (the canary), which the serial nbgrader run does not.\n\n" + rows + "\n\n"
+            f"**Projection on paper**: {learners:,} learners × {weeks} weeks = {learners * weeks:,} submissions at "
+            f"{per_submission:.1f} s each (one worker, measured above on {assignment}), with the parallel efficiency "
+            f"measured at 2 workers ({efficiency:.0%}): {projection}. Heavier weeks cost about their assignment "
+            "notebook's time more per submission (the notebooks table below), so scale these by that ratio.\n")
+
+
+def update_grading_section() -> None:
+    """`python benchmarks/run.py --grading`: measure and rewrite only the grading-at-scale section."""
+    update_section(GRADING_HEADING, grading_section())
+
+
+def update_firmware_section() -> None:
+    """`python benchmarks/run.py --firmware`: measure and rewrite only the firmware section."""
+    update_section(FIRMWARE_HEADING, firmware_section())
 
 
 def _sleeping_run(_model: bytes, batch: np.ndarray) -> None:
@@ -304,7 +376,7 @@ def main(selected: list[str]) -> int:
         "# Benchmark results\n\n"
         f"Written by `make benchmark` (`benchmarks/run.py`) on {datetime.date.today()} {commit_statement()} "
         f"— {machine}.\n\n"
-        "## The library\n\n" + library + "\n\n"
+        "## The library\n\n" + library + "\n\n" + grading_section() + "\n"
         "## The notebooks\n\n"
         "Each notebook ran once, top to bottom, in a fresh kernel (wall-clock time, kernel start included).\n"
         f"The course's target is at most {BUDGET_SECONDS} s per notebook on 2 CPU cores, with no network.\n\n"
@@ -322,5 +394,8 @@ def main(selected: list[str]) -> int:
 if __name__ == "__main__":
     if sys.argv[1:] == ["--firmware"]:
         update_firmware_section()
+        sys.exit(0)
+    if sys.argv[1:] == ["--grading"]:
+        update_grading_section()
         sys.exit(0)
     sys.exit(main(sys.argv[1:]))

@@ -30,3 +30,11 @@ def test_results_time_every_notebook_of_the_course():
     timed = re.findall(r"^\| `((?:notebooks|source)/[^`]+\.ipynb)` \| [\d.]+ \|", TEXT, re.M)
     expected = [f"notebooks/{path.name}" for path in LECTURES] + [f"source/{a}/{notebook_name(a)}" for a in ASSIGNMENTS]
     assert timed == expected, "benchmarks/RESULTS.md is older than the course's notebooks: run `make benchmark`"
+
+
+def test_results_measure_grading_at_scale_with_a_projection():
+    rows = re.findall(r"^\| (plain serial `nbgrader autograde`|`course grade --workers [12]`)[^|]*\| [\d.]+ \| [\d.]+ \| "
+                      r"[\d.]+ \|", TEXT, re.M)
+    assert rows == ["plain serial `nbgrader autograde`", "`course grade --workers 1`", "`course grade --workers 2`"], \
+        "benchmarks/RESULTS.md lacks the grading-at-scale rows: run `python benchmarks/run.py --grading`"
+    assert re.search(r"\*\*Projection on paper\*\*: 1,000 learners × 5 weeks .* 128 workers ≈ [\d.]+ h", TEXT)
