@@ -29,7 +29,7 @@ def graded(tmp_path_factory):
     report = grade(course, "tiny")
     first = _grades(course)
     rows = {row["student"]: row for row in csv.DictReader(report.open())}
-    grade(course, "tiny")  # regrade: --force
+    grade(course, "tiny", regrade=True)
     return course, rows, first, _grades(course)
 
 

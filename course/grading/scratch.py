@@ -61,7 +61,7 @@ class Kit:
     files: dict[str, bytes]  # nbgrader_config.py and source/<assignment>/...
     course_digest: str
     secret: str | None = None  # the grading secret (never reaches a kernel; see course.grading.hidden)
-    threads: int = 1  # math threads per submission
+    threads: int | None = None  # math threads per submission (None: the libraries' own default)
 
     @property
     def digest(self) -> str:
@@ -91,7 +91,7 @@ class Graded:
     worker: str = ""
 
 
-def make_kit(root: Path, assignment: str, threads: int = 1) -> Kit:
+def make_kit(root: Path, assignment: str, threads: int | None = None) -> Kit:
     """The kit of `assignment` of the course at `root`, with this process's grading secret."""
     root = Path(root)
     files = {CONFIG_FILE: (root / CONFIG_FILE).read_bytes()}
@@ -125,7 +125,7 @@ def _prepared_course(kit: Kit) -> Path:
 
 def grading_env(kit: Kit) -> dict[str, str]:
     """nbgrader's environment on a worker: the kit's secret (or none) and the math libraries' thread counts."""
-    env = nbgrader_env({name: str(kit.threads) for name in THREAD_VARIABLES})
+    env = nbgrader_env({name: str(kit.threads) for name in THREAD_VARIABLES} if kit.threads else {})
     env.pop(SECRET_VARIABLE, None)
     if kit.secret:
         env[SECRET_VARIABLE] = kit.secret
