@@ -54,7 +54,7 @@ def postgres_server() -> Iterator[str]:
         yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/gradebook"
     finally:
         subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-                       capture_output=True)
+                       capture_output=True, check=False)
         shutil.rmtree(data, ignore_errors=True)
 
 
@@ -65,19 +65,22 @@ def dask_cluster(workers: int, folder: Path) -> Iterator[str]:
     dask = str(Path(sys.executable).parent / "dask")
     env = nbgrader_env({"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": str(ALLOWED_FAILURES)})
     address_file = folder / "scheduler.json"
-    started = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                 "--scheduler-file", str(address_file)], env=env, start_new_session=True,
-                                stdout=subprocess.DEVNULL, stderr=open(folder / "scheduler.log", "w"))]
+    started, logs = [], contextlib.ExitStack()
+
+    def start(command: list[str], log: str) -> None:
+        started.append(subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                                        stderr=logs.enter_context(open(folder / log, "w"))))
+
+    start([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file",
+           str(address_file)], "scheduler.log")
     try:
         deadline = time.monotonic() + 60
         while not address_file.is_file() and time.monotonic() < deadline:
             time.sleep(0.2)
         address = json.loads(address_file.read_text())["address"]
         for n in range(workers):
-            started.append(subprocess.Popen(
-                [dask, "worker", address, "--host", "127.0.0.1", "--nworkers", "1", "--nthreads", "1",
-                 "--memory-limit", "0", "--no-dashboard", "--name", f"worker-{n}"], env=env, start_new_session=True,
-                stdout=subprocess.DEVNULL, stderr=open(folder / f"worker-{n}.log", "w")))
+            start([dask, "worker", address, "--host", "127.0.0.1", "--nworkers", "1", "--nthreads", "1",
+                   "--memory-limit", "0", "--no-dashboard", "--name", f"worker-{n}"], f"worker-{n}.log")
         yield address
     finally:
         for process in reversed(started):
@@ -88,3 +91,4 @@ def dask_cluster(workers: int, folder: Path) -> Iterator[str]:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        logs.close()

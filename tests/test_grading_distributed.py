@@ -102,7 +102,7 @@ def test_local_workers_resume_after_an_interruption_and_equal_serial_nbgrader(tm
     assert done and done != set(ANSWERS), done
 
     second = _course_grade(course, "--workers", "2")
-    out, err = second.communicate(timeout=600)
+    _, err = second.communicate(timeout=600)
     assert second.returncode == 0, err
     assert _graded_here(course, (course / "reports" / f"{ASSIGNMENT}.log").read_text()) == set(ANSWERS) - done, \
         "the second run grades only what the interrupted one had not"

@@ -3,8 +3,14 @@ import sqlite3
 
 import pytest
 
-from course.grading.gradebook import (GRADEBOOK, backup_gradebook, gradebook_damage, gradebook_url,
-                                      restore_gradebook, sqlite_path)
+from course.grading.gradebook import (
+    GRADEBOOK,
+    backup_gradebook,
+    gradebook_damage,
+    gradebook_url,
+    restore_gradebook,
+    sqlite_path,
+)
 from course.grading.nbgrader import CONFIG_FILE
 
 pytestmark = pytest.mark.unit

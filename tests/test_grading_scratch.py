@@ -3,7 +3,13 @@ import pytest
 
 from course.grading.hidden import SECRET_VARIABLE
 from course.grading.sandbox import THREAD_VARIABLES
-from course.grading.scratch import Kit, course_digest, grading_env, read_tree, write_tree
+from course.grading.scratch import (
+    Kit,
+    course_digest,
+    grading_env,
+    read_tree,
+    write_tree,
+)
 
 pytestmark = pytest.mark.unit
 

@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
+from sqlalchemy.exc import SQLAlchemyError
 from traitlets.config.loader import PyFileConfigLoader
 
 from course.grading.nbgrader import CONFIG_FILE
@@ -68,6 +69,6 @@ def gradebook_damage(url: str, assignment: str) -> str | None:
             gradebook.find_assignment(assignment)
     except MissingEntry:
         return f"the gradebook lost assignment {assignment!r}"
-    except Exception as error:  # SQLAlchemy's many connection and schema errors
+    except (SQLAlchemyError, OSError) as error:  # the server is unreachable, the schema is broken…
         return f"the gradebook cannot be read ({type(error).__name__}: {error})"
     return None

@@ -44,7 +44,7 @@ def run_nbgrader(args: list[str], cwd: Path, check: bool = True, timeout: float 
     with the calling process, e.g. a grading worker that dies; its sandboxed kernels die with it)."""
     command = [str(Path(sys.executable).parent / "nbgrader"), *args]
     result = subprocess.run(command, cwd=cwd, env=env or nbgrader_env(), capture_output=True, text=True,
-                            timeout=timeout, preexec_fn=_die_with_parent if die_with_parent else None)
+                            timeout=timeout, check=False, preexec_fn=_die_with_parent if die_with_parent else None)
     if check and result.returncode != 0:
         raise RuntimeError(f"`nbgrader {' '.join(args)}` failed ({result.returncode}):\n"
                            f"{result.stdout}\n{result.stderr}")

@@ -272,8 +272,8 @@ def canary_failures(root: Path, assignment: str) -> list[str]:
         return faults[:3]
     missing = [name for name in files if name not in graded.files]
     if missing:
-        return [f"nbgrader could not grade the solution's {', '.join(missing)}: "
-                f"{graded.log.strip().splitlines()[-1:] or 'no log'}"]
+        last = (graded.log.strip().splitlines() or ["no log"])[-1]
+        return [f"nbgrader could not grade the solution's {', '.join(missing)}: {last}"]
     failures = []
     for name in files:
         for cell in nbformat.reads(graded.files[name].decode(), as_version=4).cells:
