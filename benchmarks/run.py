@@ -5,7 +5,7 @@ Speed and memory targets live here, not in the tests. Five tables:
   `ms_per_inference` against a run of known length, `course grade` of the hostile submissions
   (tests/fixtures/hostile.py: endless loops, bombs, crashes, tampering) in the grading sandbox, and the
   sandbox's overhead (week 0x00's solution graded with and without it);
-- the notebooks: every lecture notebook and instructor assignment runs once in a fresh kernel with
+- the notebooks: every lecture notebook, lab and instructor assignment runs once in a fresh kernel with
   nbclient, the way the tests and nbgrader run it (target: 60 s each on 2 CPU cores); values a
   notebook reports with `course.notebook.metrics.record` (accuracy, flash, arena…) are collected beside its time;
 - the deployed models: flash, arena, float vs int8 quality and TFLM vs LiteRT agreement of every model
@@ -304,8 +304,9 @@ def commit_statement() -> str:
 
 
 def notebooks() -> list[Path]:
-    """Lecture notebooks, then instructor versions of the assignments, in week order."""
-    return sorted((ROOT / "notebooks").glob("0x*.ipynb")) + sorted((ROOT / "source").glob("*/*.ipynb"))
+    """Lecture notebooks, the weeks' labs, then instructor versions of the assignments, in week order."""
+    return (sorted((ROOT / "notebooks").glob("0x*.ipynb")) + sorted((ROOT / "notebooks" / "labs").glob("0x*.ipynb"))
+            + sorted((ROOT / "source").glob("*/*.ipynb")))
 
 
 def run(path: Path) -> tuple[float, dict]:

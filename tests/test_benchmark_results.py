@@ -28,7 +28,9 @@ def test_results_name_the_commit_they_were_measured_on_which_this_branch_contain
 
 def test_results_time_every_notebook_of_the_course():
     timed = re.findall(r"^\| `((?:notebooks|source)/[^`]+\.ipynb)` \| [\d.]+ \|", TEXT, re.M)
-    expected = [f"notebooks/{path.name}" for path in LECTURES] + [f"source/{a}/{notebook_name(a)}" for a in ASSIGNMENTS]
+    labs = sorted((ROOT / "notebooks" / "labs").glob("0x*.ipynb"))
+    expected = ([f"notebooks/{path.name}" for path in LECTURES] + [f"notebooks/labs/{path.name}" for path in labs]
+                + [f"source/{a}/{notebook_name(a)}" for a in ASSIGNMENTS])
     assert timed == expected, "benchmarks/RESULTS.md is older than the course's notebooks: run `make benchmark`"
 
 
