@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from course import __version__
-from course.authoring import assessment, manifest, remix, translation
+from course.authoring import assessment, glossary, manifest, remix, translation
 from course.authoring.release import regenerate_release
 from course.grading import report
 
@@ -26,7 +26,7 @@ def _register_release(commands) -> None:
 
 
 COMMANDS = (_register_release, manifest.register, remix.register, translation.register, report.register,
-            assessment.register)
+            assessment.register, glossary.register)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ TERMS = glossary.load()
 
 def test_the_page_is_generated_from_the_source():
     assert (ROOT / glossary.PAGE).read_text(encoding="utf-8") == glossary.render(TERMS), \
-        "docs/glossary.md is out of date: run `python -m course.authoring.glossary`"
+        "docs/glossary.md is out of date: run `course glossary`"
 
 
 def test_every_lecture_links_to_the_glossary():
@@ -56,3 +56,11 @@ def test_uses_skip_previews_headings_and_code(tmp_path):
     folder.mkdir()
     nbformat.write(notebook, folder / "0x03-deployment.ipynb")
     assert glossary.first_uses(term, [folder / "0x03-deployment.ipynb"]) == {"0x03-deployment": (folder / "0x03-deployment.ipynb", 4)}
+
+
+def test_course_glossary_writes_the_page(tmp_path):
+    from course.cli import main
+
+    (tmp_path / "docs").mkdir()
+    assert main(["glossary", "--root", str(tmp_path)]) == 0
+    assert (tmp_path / glossary.PAGE).read_text(encoding="utf-8") == glossary.render(TERMS)
