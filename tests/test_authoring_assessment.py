@@ -62,3 +62,15 @@ def test_nbgrader_config_applies_the_manifest_late_policy_and_the_outcomes_feedb
     preprocessors = config.GenerateFeedback.preprocessors
     assert preprocessors.index("course.authoring.assessment.RevisitOutcomes") > preprocessors.index(
         "nbgrader.preprocessors.GetGrades")
+
+
+def test_a_remix_syllabus_shows_its_own_dates():
+    from course.authoring.manifest import syllabus_table
+    from course.authoring.remix import RemixConfig, remix_modules, term
+
+    config = RemixConfig("taller", "Taller", ("0x00-welcome", "0x01-fundamentals"), "pico", "es", 150,
+                         "2027-09-06 18:00", "America/Bogota")
+    table = syllabus_table(remix_modules(config, MANIFEST), term(config, MANIFEST))
+    assert "due (America/Bogota)" in table
+    assert "| Mon 06 Sep 2027 | Mon 13 Sep 2027 18:00 |" in table.splitlines()[2]  # 0x00: weeks 1 and 2
+    assert "| Mon 13 Sep 2027 | Mon 20 Sep 2027 18:00 |" in table.splitlines()[3]
