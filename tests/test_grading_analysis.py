@@ -130,6 +130,7 @@ def test_course_report_writes_html_with_embedded_figures_and_csv(course, capsys)
     # s29 lost 2 points to the late penalty: its share is (all points - 2) / all points
     maxima = sum(m for w in klass.WEEKS for _, m in klass.graded_cells(w).values())
     assert float(learners["s29"]["share"]) == pytest.approx((maxima - 2) / maxima)
+    assert float(learners["s29"]["late_penalty"]) == 2.0 and float(learners["s00"]["late_penalty"]) == 0.0
     one = report(course, WEEK)
     assert one.name == f"class-{WEEK}.html" and "Class report: 0x00-welcome" in one.read_text()
 

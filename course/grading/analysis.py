@@ -200,7 +200,7 @@ class ClassReport:
     title: str
     items: list[dict]  # assignment, cell, points, difficulty, discrimination
     outcomes: list[dict]  # assignment, number, outcome, cells, mean mastery, share of learners at MASTERY, taught
-    learners: list[dict]  # student, share of points, at risk, why
+    learners: list[dict]  # student, share of points (after late penalties), late penalty (points), at risk, why
     shares: list[float]  # final shares of the learners who submitted everything considered
     risks: list[Risk]
 
@@ -225,6 +225,7 @@ def class_report(title: str, all_scores: list[Scores], outcomes: list[Outcome]) 
     total = sum(s.max_score for s in all_scores)
     students = sorted({s for scores in all_scores for s in scores.students})
     learners = [{"student": st, "share": sum(s.final_share(st) * s.max_score for s in all_scores) / total,
+                 "late_penalty": sum(s.penalties.get(st, 0.0) for s in all_scores),
                  "at_risk": st in why, "why": why.get(st, "")} for st in students]
     complete = [row["share"] for row in learners if all(row["student"] in s.points for s in all_scores)]
     return ClassReport(title, items, outcome_rows, learners, complete, risks)
