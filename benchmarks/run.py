@@ -9,7 +9,9 @@ Speed and memory targets live here, not in the tests. Five tables:
   nbclient, the way the tests and nbgrader run it (target: 60 s each on 2 CPU cores); values a
   notebook reports with `course.notebook.metrics.record` (accuracy, flash, arena…) are collected beside its time;
 - the deployed models: flash, arena, float vs int8 quality and TFLM vs LiteRT agreement of every model
-  the course deploys, read from those recorded values, beside published reference numbers;
+  the course deploys, read from those recorded values, beside published reference numbers (the models are
+  `course.authoring.zoo.DEPLOYED`; every recorded value is also stored in benchmarks/metrics.json, and the model
+  zoo's cards, docs/models/, and the README's zoo table are written from it);
 - grading at scale: the same 16 submissions graded by plain serial `nbgrader autograde`, `course grade
   --workers 1` and `--workers 2` (submissions per minute, speedup), and a projection for 1,000 learners;
 - the firmware on the emulated Cortex-M4: flash, static RAM and instructions of the course's C (the keyword
@@ -18,10 +20,12 @@ Speed and memory targets live here, not in the tests. Five tables:
 `python benchmarks/run.py NOTEBOOK...` runs only the given notebooks and prints the tables without
 writing RESULTS.md (a quick check of one week). `python benchmarks/run.py --firmware` measures only the
 firmware on the emulated Cortex-M4 (flash, RAM, instructions) and rewrites only that section of RESULTS.md;
-`--grading` does the same for grading at scale.
+`--grading` does the same for grading at scale. `python benchmarks/run.py --zoo` rewrites only the model cards and
+the README's zoo table from the values stored by the last full run (no notebook runs).
 """
 import csv
 import datetime
+import json
 import os
 import platform
 import shutil
@@ -30,13 +34,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import NamedTuple
 
 import nbformat
 import numpy as np
 from nbclient import NotebookClient
 
 from course import data
+from course.authoring import zoo
+from course.authoring.zoo import DEPLOYED
 from course.features import log_mel_spectrogram
 from course.grading.nbgrader import copy_course, nbgrader_env, run_nbgrader
 from course.grading.report import grade
@@ -46,45 +51,8 @@ from course.notebook.metrics import read_metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+METRICS = ROOT / "benchmarks" / "metrics.json"  # every value each notebook recorded in the last full run
 BUDGET_SECONDS = 60
-
-
-class Deployed(NamedTuple):
-    """A model a notebook deploys, and the names under which it records its numbers (None: not recorded)."""
-
-    model: str
-    notebook: str
-    flash: str
-    arena: str
-    quality: str  # what float_quality / int8_quality measure
-    float_quality: str
-    int8_quality: str
-    max_steps: str | None
-    agreement: str | None
-    reference: str  # published numbers to compare with (TFLite Micro examples, MLPerf Tiny)
-
-
-DEPLOYED = (
-    Deployed("sine regressor (hello world)", "notebooks/0x03-deployment.ipynb", "sine_int8_flash_bytes",
-             "sine_int8_arena_bytes", "MAE vs sin x", "sine_float_mae", "sine_int8_tflm_mae",
-             "sine_tflm_litert_max_step_difference", None,
-             "TFLM `hello_world` int8: 2,704 B, arena 3,000 B"),
-    Deployed("digits CNN", "notebooks/0x03-deployment.ipynb", "digits_int8_flash_bytes", "digits_int8_arena_bytes",
-             "accuracy", "digits_float_accuracy", "digits_int8_tflm_accuracy",
-             "digits_tflm_litert_max_step_difference", "digits_tflm_litert_argmax_agreement", "—"),
-    Deployed("keyword spotter (lecture)", "notebooks/0x03-deployment.ipynb", "kws_int8_flash_bytes", "kws_int8_arena_bytes",
-             "accuracy, unseen speakers", "kws_float_accuracy", "kws_int8_tflm_accuracy",
-             "kws_tflm_litert_max_step_difference", "kws_tflm_litert_argmax_agreement",
-             "TFLM `micro_speech`: 18,800 B, arena 28,584 B; MLPerf Tiny KWS: 90 % top-1 (int8 DS-CNN 53,936 B)"),
-    Deployed("keyword spotter (assignment solution)", "source/0x03-deployment/0x03-deployment.ipynb", "kws_flash_bytes",
-             "kws_arena_bytes", "accuracy, validation speakers", "kws_float_accuracy", "kws_int8_tflm_accuracy",
-             "kws_tflm_litert_max_step_difference", "kws_tflm_litert_argmax_agreement",
-             "TFLM `micro_speech`: 18,800 B, arena 28,584 B; MLPerf Tiny KWS: 90 % top-1"),
-    Deployed("vibration anomaly autoencoder", "notebooks/0x04-mlops.ipynb", "anomaly_model_flash_bytes",
-             "anomaly_arena_bytes", "AUC", "anomaly_auc_float", "anomaly_auc_int8",
-             "anomaly_tflm_litert_max_step_difference", None,
-             "MLPerf Tiny anomaly detection: AUC 0.85 (ToyCar int8 0.842)"),
-)
 
 
 def timed(function, *args, **kwargs):
@@ -167,8 +135,6 @@ int main(void) {
 
 def firmware_table() -> str:
     """Flash, static RAM and instructions of the course's firmware on the emulated Cortex-M4, as a markdown table."""
-    import json
-
     from course import models
     from course.deploy import device, firmware, frontend, int8_fc
     from course.features import LogMel
@@ -328,14 +294,14 @@ def table(rows: list[tuple[str, float, dict]]) -> str:
     return "\n".join(lines)
 
 
-def _value(metrics: dict, name: str | None, style: str) -> str:
-    """One recorded value formatted for the deployment table ("not recorded" if the notebook did not record it)."""
-    if name is None:
-        return "—"
-    if name not in metrics:
-        return "not recorded"
-    value = metrics[name]
-    return {"bytes": f"{value:,} B", "percent": f"{value:.1%}", "plain": f"{value:.4g}"}[style]
+_value = zoo.recorded_value  # one recorded value formatted for the deployment table
+
+
+def write_zoo() -> None:
+    """`python benchmarks/run.py --zoo`: the model cards (docs/models/) and the README's zoo table, from the values
+    the last full run stored in benchmarks/metrics.json (no notebook runs)."""
+    zoo.write(ROOT, json.loads(METRICS.read_text(encoding="utf-8")))
+    print(f"wrote {zoo.CARDS}/ and the model zoo table of README.md from {METRICS.relative_to(ROOT)}")
 
 
 def deployment_table(metrics_by_notebook: dict[str, dict]) -> str:
@@ -389,12 +355,17 @@ def main(selected: list[str]) -> int:
         "The reference column quotes published numbers: TFLite Micro's examples and MLPerf Tiny's quality targets.\n\n"
         + deployed + "\n\n" + firmware_section())
     print(f"wrote {RESULTS.relative_to(ROOT)}")
+    METRICS.write_text(json.dumps({name: metrics for name, _, metrics in rows}, indent=1) + "\n", encoding="utf-8")
+    write_zoo()
     return 0 if within_budget else 1
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--firmware"]:
         update_firmware_section()
+        sys.exit(0)
+    if sys.argv[1:] == ["--zoo"]:
+        write_zoo()
         sys.exit(0)
     if sys.argv[1:] == ["--grading"]:
         update_grading_section()
