@@ -11,9 +11,10 @@ from fixtures import synthetic_class as klass
 from nbgrader.api import Gradebook
 from traitlets.config.loader import PyFileConfigLoader
 
-from course.authoring.assessment import gradebook_url, schedule
+from course.authoring.assessment import schedule
 from course.authoring.manifest import load
 from course.cli import main
+from course.grading.gradebook import gradebook_url
 
 pytestmark = pytest.mark.unit
 MANIFEST = load()

@@ -6,8 +6,8 @@ import pytest
 from fixtures.tiny_course import ASSIGNMENT, answered, make_course, submit
 from nbgrader.api import Gradebook
 
-from course.authoring.assessment import gradebook_url
 from course.authoring.manifest import load
+from course.grading.gradebook import gradebook_url
 from course.grading.nbgrader import run_nbgrader
 from course.grading.schedule import Dates, LatePolicy, due_dates, write_due_dates
 

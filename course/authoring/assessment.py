@@ -12,26 +12,17 @@ from pathlib import Path
 import nbformat
 import yaml
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets.config.loader import PyFileConfigLoader
 
 from course.authoring.manifest import MANIFEST, Manifest, Module, load
 from course.authoring.remix import RemixConfig, remix_modules, term
 from course.grading.analysis import Outcome, class_report, read_scores, revisit_markdown, to_revisit, write_report
-from course.grading.nbgrader import CONFIG_FILE, assignments
+from course.grading.gradebook import gradebook_url
+from course.grading.nbgrader import assignments
 from course.grading.schedule import Dates, Term, write_due_dates
 
 REPOSITORY = MANIFEST.parents[2]  # the course this package came with (its lectures name the sections)
 REMIX_FILE = "remix.yml"
-
-
-def gradebook_url(root: Path) -> str:
-    """The gradebook of the course at `root`, as nbgrader resolves it from the course's configuration."""
-    config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
-    coursedir = CourseDirectory(config=config)
-    coursedir.root = str(Path(root).resolve())
-    return coursedir.db_url
 
 
 def course_plan(root: Path, manifest: Manifest | None = None) -> tuple[list[Module], Term]:

@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.coursedir import CourseDirectory
 from sqlalchemy.exc import SQLAlchemyError
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -20,11 +21,12 @@ GRADEBOOK = "gradebook.db"  # nbgrader's default SQLite file, in the course dire
 
 
 def gradebook_url(root: Path) -> str:
-    """The SQLAlchemy URL of the gradebook of the course at `root`: its config's `CourseDirectory.db_url`,
-    else nbgrader's default SQLite file."""
+    """The SQLAlchemy URL of the gradebook of the course at `root`, as nbgrader resolves it from the course's
+    configuration: its `CourseDirectory.db_url`, else the SQLite file `gradebook.db` in the course directory."""
     config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
-    url = config.CourseDirectory.get("db_url")
-    return str(url) if url else f"sqlite:///{Path(root).resolve() / GRADEBOOK}"
+    coursedir = CourseDirectory(config=config)
+    coursedir.root = str(Path(root).resolve())
+    return coursedir.db_url
 
 
 def sqlite_path(url: str) -> Path | None:
