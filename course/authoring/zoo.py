@@ -12,8 +12,14 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from course.deploy.boards import (BOARDS, DEFAULT_FLASH_RESERVED_BYTES, DEFAULT_RAM_RESERVED_BYTES,
-                                  estimate_energy_mj, estimate_latency_ms, fits)
+from course.deploy.boards import (
+    BOARDS,
+    DEFAULT_FLASH_RESERVED_BYTES,
+    DEFAULT_RAM_RESERVED_BYTES,
+    estimate_energy_mj,
+    estimate_latency_ms,
+    fits,
+)
 from course.units import KIB
 
 CARDS = Path("docs") / "models"  # the cards, from the repository root
@@ -155,8 +161,8 @@ def card(model: Deployed, metrics: Metrics) -> str:
     agreement = recorded_value(metrics, model.agreement, "percent")
     lines = [
         f"# {model.model}", "",
-        f"Written by `python benchmarks/run.py --zoo` from the values [`{model.notebook}`]({up}{model.notebook}) "
-        "recorded in the last `make benchmark` run (`benchmarks/metrics.json`); do not edit.", "",
+        (f"Written by `python benchmarks/run.py --zoo` from the values [`{model.notebook}`]({up}{model.notebook}) "
+        "recorded in the last `make benchmark` run (`benchmarks/metrics.json`); do not edit."), "",
         "| | |", "|---|---|",
         f"| task | {model.task} |",
         f"| dataset | [`{model.dataset}`]({up}{DATASET_CARDS.as_posix()}/{model.dataset}.md) |",
@@ -170,11 +176,11 @@ def card(model: Deployed, metrics: Metrics) -> str:
         *([f"| TFLM vs LiteRT: argmax agreement | {agreement} |"] if model.agreement else []),
         f"| published reference | {model.reference} |", "",
         "## Per board", "",
-        "Estimates from `course.deploy.boards` (`fits`, `estimate_latency_ms`, `estimate_energy_mj`) for the boards "
+        ("Estimates from `course.deploy.boards` (`fits`, `estimate_latency_ms`, `estimate_energy_mj`) for the boards "
         f"in [`boards.yml`]({up}course/deploy/boards.yml): the fit sets {DEFAULT_FLASH_RESERVED_BYTES // KIB} KiB of "
         f"flash and {DEFAULT_RAM_RESERVED_BYTES // KIB} KiB of RAM aside for "
         "the runtime and the application; latency assumes a throughput in MACs per cycle (an assumption, not a "
-        "measurement) plus a fixed cost per operator; energy is active power × latency. Treat them as ±2×.", "",
+        "measurement) plus a fixed cost per operator; energy is active power × latency. Treat them as ±2×."), "",
         "| board | fits | latency per inference | energy per inference |", "|---|---|---:|---:|",
         *board_rows(model, metrics), "",
         "## Known limits", "", model.limits, "",
