@@ -65,4 +65,4 @@ def test_the_report_is_written_as_csv_and_markdown(tmp_path):
         ("ann", "ok", "", "passed"), ("ben", "timeout, tampered, failed test", "", "timeout"),
         ("cy", "refused", "refused: tiny.ipynb is a symbolic link", "not run")]
     markdown = path.with_suffix(".md").read_text()
-    assert "| ben | 0 | 2 | timeout, tampered, failed test |  | timeout |" in markdown
+    assert "| ben | 0 | 2 | timeout, tampered, failed test |  | 0.0 | timeout |" in markdown

@@ -9,6 +9,7 @@ from nbgrader.api import Gradebook
 from course.authoring.manifest import load
 from course.grading.gradebook import gradebook_url
 from course.grading.nbgrader import run_nbgrader
+from course.grading.report import build_report, write_report
 from course.grading.schedule import Dates, LatePolicy, due_dates, write_due_dates
 
 pytestmark = pytest.mark.grading
@@ -60,3 +61,10 @@ def test_autograde_applies_the_late_policy_to_each_submission(graded):
         raw = 2.0 if right else 1.0
         assert scores[student] == (raw, pytest.approx(PENALTY[student])), student  # export: score - penalty
 
+
+
+def test_the_grading_report_shows_each_late_penalty(graded):
+    rows = {r.student: r for r in build_report(graded, ASSIGNMENT)}
+    assert {s: rows[s].late_penalty for s in HANDED_IN} == pytest.approx(PENALTY)
+    write_report(list(rows.values()), graded / "reports" / "late.csv")
+    assert "late_penalty" in (graded / "reports" / "late.csv").read_text().splitlines()[0].split(",")

@@ -70,6 +70,7 @@ class StudentReport:
     tests: dict[str, str] = field(default_factory=dict)  # grade id -> passed / failed: ... / timeout / ...
     reasons: list[str] = field(default_factory=list)
     detail: str = ""  # why a submission was refused or could not be read
+    late_penalty: float = 0.0  # points the late policy takes off `score` (nbgrader's export subtracts it)
 
     @property
     def reason(self) -> str:
@@ -169,6 +170,7 @@ def build_report(root: Path, assignment: str, log: str = "", refused: dict[str, 
             try:
                 submission = gradebook.find_submission(assignment, student)
                 report.score = submission.score
+                report.late_penalty = submission.late_submission_penalty or 0.0
                 grades = {g.name: g for nb in submission.notebooks for g in nb.grades if g.cell_type == "code"}
             except MissingEntry:
                 grades = {}
@@ -217,8 +219,9 @@ def write_report(reports: list[StudentReport], csv_path: Path) -> Path:
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     tests = sorted({name for r in reports for name in r.tests})
     rows = [{"student": r.student, "score": r.score, "max_score": r.max_score, "reason": r.reason, "detail": r.detail,
+             "late_penalty": r.late_penalty,
              **{name: r.tests.get(name, "not run") for name in tests}} for r in reports]
-    header = ["student", "score", "max_score", "reason", "detail", *tests]
+    header = ["student", "score", "max_score", "reason", "detail", "late_penalty", *tests]
     with csv_path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=header)
         writer.writeheader()
