@@ -104,6 +104,7 @@ def test_local_workers_resume_after_an_interruption_and_equal_serial_nbgrader(tm
     second = _course_grade(course, "--workers", "2")
     _, err = second.communicate(timeout=600)
     assert second.returncode == 0, err
+    assert f"grading {ASSIGNMENT}" not in err, "the progress bar shows in a terminal only, never in a CI log"
     assert _graded_here(course, (course / "reports" / f"{ASSIGNMENT}.log").read_text()) == set(ANSWERS) - done, \
         "the second run grades only what the interrupted one had not"
     assert _snapshot(course) == serial
