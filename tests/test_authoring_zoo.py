@@ -12,28 +12,32 @@ pytestmark = pytest.mark.unit
 SPOTTER = next(m for m in zoo.DEPLOYED if m.model == "keyword spotter (lecture)")
 RECORDED = {SPOTTER.flash: 19_648, SPOTTER.arena: 6_880, SPOTTER.float_quality: 0.8628,
             SPOTTER.int8_quality: 0.852, SPOTTER.max_steps: 29, SPOTTER.agreement: 0.9892,
-            SPOTTER.parameters: 8_456, SPOTTER.macs: 336_000, SPOTTER.ops: "CONV_2D,MEAN,FULLY_CONNECTED,SOFTMAX"}
+            SPOTTER.parameters: 8_456, SPOTTER.macs: 336_000, SPOTTER.ops: 4}
 
 
 class Work:
     """What the boards' estimates read from a ModelReport."""
 
     macs = RECORDED[SPOTTER.macs]
-    ops = RECORDED[SPOTTER.ops].split(",")
+    ops = ("CONV_2D", "MEAN", "FULLY_CONNECTED", "SOFTMAX")
 
 
 def test_a_card_carries_the_recorded_numbers_the_boards_estimates_and_its_links():
     card = zoo.card(SPOTTER, RECORDED)
     for shown in ("| parameters | 8,456 |", "| int8 flash | 19,648 B |", "| tensor arena (TFLite Micro) | 6,880 B |",
                   "| accuracy, unseen speakers: float | 86.3% |", "| accuracy, unseen speakers: int8 on TFLite Micro | 85.2% |",
-                  "| TFLM vs LiteRT: argmax agreement | 98.9% |", "| MACs per inference | 336,000 |",
+                  "| TFLM vs LiteRT: argmax agreement | 98.9% |", "| MACs per inference | 336,000 |", "| operators | 4 |",
                   "[`keywords`](../../course/data/cards/keywords.md)",
                   "[`notebooks/0x03-deployment.ipynb`](../../notebooks/0x03-deployment.ipynb)", SPOTTER.limits):
         assert shown in card
     for board in BOARDS.values():
         row = next(line for line in card.splitlines() if line.startswith(f"| {board.name} |"))
         assert f"{estimate_latency_ms(Work(), board):.3g} ms" in row
-        assert f"{estimate_energy_mj(Work(), board) * 1000:.3g} µJ" in row
+        assert zoo.energy_text(estimate_energy_mj(Work(), board)) in row
+
+
+def test_energy_reads_in_microjoules_below_a_millijoule_and_in_millijoules_above():
+    assert (zoo.energy_text(0.1134), zoo.energy_text(2.043), zoo.energy_text(0.00051)) == ("113 µJ", "2.04 mJ", "0.51 µJ")
     for path in ("course/data/cards/keywords.md", "notebooks/0x03-deployment.ipynb", "course/deploy/boards.yml"):
         assert (ROOT / path).exists()
 

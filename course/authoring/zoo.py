@@ -48,7 +48,7 @@ class Deployed(NamedTuple):
     limits: str  # known limits, honest and short (markdown)
     parameters: str | None = None
     macs: str | None = None  # int8 multiply-accumulates per inference (ModelReport.macs)
-    ops: str | None = None  # its operators, comma-separated (ModelReport.ops)
+    ops: str | None = None  # how many operators it runs (len(ModelReport.ops))
 
 
 DEPLOYED = (
@@ -59,14 +59,14 @@ DEPLOYED = (
              task="regression: sin x from x in [0, 2π] (TFLite Micro's hello world)", dataset="sine",
              limits="A teaching model: trained on noisy samples of one known function on [0, 2π], it is "
                     "meaningless outside that interval.",
-             parameters="sine_parameters", macs="sine_int8_macs", ops="sine_int8_ops"),
+             parameters="sine_parameters", macs="sine_int8_macs", ops="sine_int8_op_count"),
     Deployed("digits CNN", "notebooks/0x03-deployment.ipynb", "digits_int8_flash_bytes", "digits_int8_arena_bytes",
              "accuracy", "digits_float_accuracy", "digits_int8_tflm_accuracy",
              "digits_tflm_litert_max_step_difference", "digits_tflm_litert_argmax_agreement", "—",
              task="image classification: handwritten digits 0-9, 8×8 grayscale", dataset="digits",
              limits="8×8 scanned digits (scikit-learn's copy of the UCI set, 1,797 images, 17 grey levels): "
                     "clean, centred and tiny; not a camera task.",
-             parameters="digits_parameters", macs="digits_int8_macs", ops="digits_int8_ops"),
+             parameters="digits_parameters", macs="digits_int8_macs", ops="digits_int8_op_count"),
     Deployed("keyword spotter (lecture)", "notebooks/0x03-deployment.ipynb", "kws_int8_flash_bytes", "kws_int8_arena_bytes",
              "accuracy, unseen speakers", "kws_float_accuracy", "kws_int8_tflm_accuracy",
              "kws_tflm_litert_max_step_difference", "kws_tflm_litert_argmax_agreement",
@@ -76,7 +76,7 @@ DEPLOYED = (
              limits="Trained and tested on synthetic speech (espeak-ng voices), not people: unseen *synthetic* "
                     "speakers only, so expect lower accuracy on real voices and rooms. Its log-mel features are "
                     "computed outside the model (and its flash and arena).",
-             parameters="kws_parameters", macs="kws_int8_macs", ops="kws_int8_ops"),
+             parameters="kws_parameters", macs="kws_int8_macs", ops="kws_int8_op_count"),
     Deployed("keyword spotter (assignment solution)", "source/0x03-deployment/0x03-deployment.ipynb", "kws_flash_bytes",
              "kws_arena_bytes", "accuracy, validation speakers", "kws_float_accuracy", "kws_int8_tflm_accuracy",
              "kws_tflm_litert_max_step_difference", "kws_tflm_litert_argmax_agreement",
@@ -85,7 +85,7 @@ DEPLOYED = (
              limits="The instructor's solution of a graded task: tuned to pass the assignment's budget on "
                     "synthetic speech (espeak-ng), measured on validation speakers rather than a held-out test "
                     "set; features computed outside the model.",
-             parameters="kws_parameters", macs="kws_macs", ops="kws_ops"),
+             parameters="kws_parameters", macs="kws_macs", ops="kws_op_count"),
     Deployed("vibration anomaly autoencoder", "notebooks/0x04-mlops.ipynb", "anomaly_model_flash_bytes",
              "anomaly_arena_bytes", "AUC", "anomaly_auc_float", "anomaly_auc_int8",
              "anomaly_tflm_litert_max_step_difference", None,
@@ -95,7 +95,7 @@ DEPLOYED = (
              limits="Trained on simulated accelerometer windows of small rotating machines, not a real machine; "
                     "the spectrum front end and the scaler run outside the model; a real deployment needs its "
                     "own threshold and drift monitoring.",
-             parameters="anomaly_parameters", macs="anomaly_int8_macs", ops="anomaly_int8_ops"),
+             parameters="anomaly_parameters", macs="anomaly_int8_macs", ops="anomaly_int8_op_count"),
 )
 
 
@@ -126,8 +126,18 @@ class _Recorded(NamedTuple):
     flash_bytes: int
     arena_bytes: int
     macs: int
-    ops: list[str]
+    ops: range  # only its length counts
     tflm_error: None = None
+
+
+def _figures(value: float) -> str:
+    """Three significant figures, without an exponent."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def energy_text(mj: float) -> str:
+    """Energy per inference in µJ below 1 mJ, else in mJ."""
+    return f"{_figures(mj * 1000)} µJ" if mj < 1 else f"{_figures(mj)} mJ"
 
 
 def board_rows(model: Deployed, metrics: Metrics) -> list[str]:
@@ -141,13 +151,13 @@ def board_rows(model: Deployed, metrics: Metrics) -> list[str]:
             continue
         report = _Recorded(int(metrics[model.flash]), int(metrics[model.arena]),
                            int(metrics[model.macs]) if costed else 0,
-                           str(metrics[model.ops]).split(",") if costed else [])
+                           range(int(metrics[model.ops]) if costed else 0))
         fit = fits(report, board)
         verdict = (f"{'yes' if fit.ok else '**no**'} ({fit.flash_headroom / KIB:,.0f} KiB flash, "
                    f"{fit.ram_headroom / KIB:,.0f} KiB RAM left)")
         if costed:
-            latency = f"{estimate_latency_ms(report, board):.3g} ms"
-            energy = f"{estimate_energy_mj(report, board) * 1000:.3g} µJ"
+            latency = f"{_figures(estimate_latency_ms(report, board))} ms"
+            energy = energy_text(estimate_energy_mj(report, board))
         else:
             latency = energy = f"not recorded (`{model.macs}`, `{model.ops}`)"
         rows.append(f"| {board.name} | {verdict} | {latency} | {energy} |")
@@ -170,6 +180,7 @@ def card(model: Deployed, metrics: Metrics) -> str:
         f"| int8 flash | {recorded_value(metrics, model.flash, 'bytes')} |",
         f"| tensor arena (TFLite Micro) | {recorded_value(metrics, model.arena, 'bytes')} |",
         f"| MACs per inference | {recorded_value(metrics, model.macs, 'count')} |",
+        f"| operators | {recorded_value(metrics, model.ops, 'count')} |",
         f"| {model.quality}: float | {recorded_value(metrics, model.float_quality, quality)} |",
         f"| {model.quality}: int8 on TFLite Micro | {recorded_value(metrics, model.int8_quality, quality)} |",
         f"| TFLM vs LiteRT: max int8 steps apart | {recorded_value(metrics, model.max_steps, 'plain')} |",
