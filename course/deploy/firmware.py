@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from course.deploy.boards import BOARDS, Board
+from course.units import KIB, MIB
 
 RUNTIME_DIR = Path(__file__).with_name("cortex_m")  # startup.c, course_fw.h, link.ld.in
 RUNTIME_SOURCES = ("startup.c", "course_fw.h")
@@ -33,13 +34,13 @@ CPU_FLAGS = {"cortex-m4": ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-m
 COMMON_FLAGS = ["-std=c11", "-Wall", "-ffunction-sections", "-fdata-sections", "-fno-diagnostics-show-caret",
                 "-fdiagnostics-color=never"]
 LINK_FLAGS = ["--specs=rdimon.specs", "-nostartfiles", "-Wl,--gc-sections", "-lm"]
-MIN_STACK_HEAP_BYTES = 16 * 1024  # RAM the linker keeps free above .bss for the stack and newlib's heap
+MIN_STACK_HEAP_BYTES = 16 * KIB  # RAM the linker keeps free above .bss for the stack and newlib's heap
 ICOUNT_NS_PER_INSTRUCTION = 1  # -icount shift=0: the virtual clock advances 2**0 ns per instruction
 NOT_LOADED = re.compile(r"\.(debug|comment|ARM\.attributes|stab)")  # map sections that take no memory
 BUILD_TIMEOUT_S = 120
 RUN_TIMEOUT_S = 10
-MAX_CONSOLE_BYTES = 64 * 1024  # the end of the console output kept (a firmware may print forever)
-MAX_FILE_BYTES = 64 * 2**20  # the largest file a tool or a firmware may write (a runaway printf fills no disk)
+MAX_CONSOLE_BYTES = 64 * KIB  # the end of the console output kept (a firmware may print forever)
+MAX_FILE_BYTES = 64 * MIB  # the largest file a tool or a firmware may write (a runaway printf fills no disk)
 
 Wrap = Callable[[list[str], Path], list[str]]
 """Wraps a tool's command that must run in (and may write only) a folder, e.g. in the grading sandbox."""
