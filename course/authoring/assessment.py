@@ -18,11 +18,10 @@ from course.authoring.manifest import MANIFEST, Manifest, Module, load
 from course.authoring.remix import RemixConfig, remix_modules, term
 from course.grading.analysis import Outcome, class_report, read_scores, revisit_markdown, to_revisit, write_report
 from course.grading.gradebook import gradebook_url
-from course.grading.nbgrader import assignments
+from course.grading.nbgrader import REMIX_FILE, assignments
 from course.grading.schedule import Dates, Term, write_due_dates
 
 REPOSITORY = MANIFEST.parents[2]  # the course this package came with (its lectures name the sections)
-REMIX_FILE = "remix.yml"
 
 
 def course_plan(root: Path, manifest: Manifest | None = None) -> tuple[list[Module], Term]:

@@ -42,7 +42,7 @@ from course.authoring.translation import (
     translate_file,
 )
 from course.deploy.boards import BOARDS
-from course.grading.nbgrader import CONFIG_FILE
+from course.grading.nbgrader import CONFIG_FILE, REMIX_FILE
 from course.grading.schedule import Term, parse_start
 from course.grading.verdicts import CHECKS_FILE
 from course.notebook.colab import badge_markdown
@@ -407,8 +407,8 @@ def build(raw_config: object, out: Path, root: Path) -> RemixReport:
         (work / ".gitignore").write_text("submitted/\nautograded/\nfeedback/\ngradebook.db\n.ipynb_checkpoints/\n")
         shutil.copy2(root / "LICENSE", work / "LICENSE")
         (work / "README.md").write_text(_readme(state, modules), encoding="utf-8")
-        (work / "remix.yml").write_text(yaml.safe_dump(dataclasses.asdict(config) | {"modules": list(config.modules)},
-                                                       sort_keys=False, allow_unicode=True), encoding="utf-8")
+        (work / REMIX_FILE).write_text(yaml.safe_dump(dataclasses.asdict(config) | {"modules": list(config.modules)},
+                                                      sort_keys=False, allow_unicode=True), encoding="utf-8")
         if out.exists():
             out.rmdir()
         work.rename(out)

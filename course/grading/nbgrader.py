@@ -13,6 +13,7 @@ from pathlib import Path
 from course.notebook.quiet import with_tf_environment
 
 CONFIG_FILE = "nbgrader_config.py"
+REMIX_FILE = "remix.yml"  # a remix's own configuration: its modules, term and language (course.authoring.remix)
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
@@ -52,10 +53,12 @@ def run_nbgrader(args: list[str], cwd: Path, check: bool = True, timeout: float 
 
 
 def copy_course(root: Path, dest: Path, include_release: bool = True) -> Path:
-    """Copy what nbgrader needs of the course at `root` (config, source/, release/) into `dest`."""
+    """Copy what nbgrader needs of the course at `root` (config, a remix's remix.yml, source/, release/) into `dest`."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy2(Path(root) / CONFIG_FILE, dest / CONFIG_FILE)
+    if (Path(root) / REMIX_FILE).is_file():  # a remix's term and module ids (due dates, outcomes in feedback)
+        shutil.copy2(Path(root) / REMIX_FILE, dest / REMIX_FILE)
     ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
     shutil.copytree(Path(root) / "source", dest / "source", ignore=ignore)
     if include_release and (Path(root) / "release").is_dir():
