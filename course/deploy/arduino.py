@@ -169,6 +169,16 @@ void loop() {{
 """
 
 
+def _checked_report(model_bytes: bytes, report: ModelReport | None) -> ModelReport:
+    """`report` (or `inspect` of the bytes), checked to describe these bytes and to run on TFLite Micro."""
+    report = inspect(model_bytes) if report is None else report
+    if report.sha256 != hashlib.sha256(model_bytes).hexdigest():
+        raise ValueError("the report does not describe these model bytes")
+    if report.arena_bytes is None:
+        raise ValueError(f"TFLite Micro cannot run this model: {report.tflm_error}")
+    return report
+
+
 def arduino_sketch(model_bytes: bytes, name: str = "g_model", report: ModelReport | None = None,
                    sketch_name: str = "tinyml_model") -> dict[str, str]:
     """Files (name → text) of an Arduino sketch folder `sketch_name` running the model.
@@ -180,11 +190,7 @@ def arduino_sketch(model_bytes: bytes, name: str = "g_model", report: ModelRepor
     """
     check_identifier(sketch_name)
     model_bytes = bytes(model_bytes)
-    report = inspect(model_bytes) if report is None else report
-    if report.sha256 != hashlib.sha256(model_bytes).hexdigest():
-        raise ValueError("the report does not describe these model bytes")
-    if report.arena_bytes is None:
-        raise ValueError(f"TFLite Micro cannot run this model: {report.tflm_error}")
+    report = _checked_report(model_bytes, report)
     header, source = c_array(model_bytes, name)
     return {f"{sketch_name}.ino": _ino(name, report), f"{name}.h": header, f"{name}.cpp": source}
 
@@ -323,11 +329,7 @@ def kws_sketch(model_bytes: bytes, classes: list[str], feature_mean: float, feat
 
     check_identifier(sketch_name)
     model_bytes = bytes(model_bytes)
-    report = inspect(model_bytes) if report is None else report
-    if report.sha256 != hashlib.sha256(model_bytes).hexdigest():
-        raise ValueError("the report does not describe these model bytes")
-    if report.arena_bytes is None:
-        raise ValueError(f"TFLite Micro cannot run this model: {report.tflm_error}")
+    report = _checked_report(model_bytes, report)
     clip = LogMel().sample_rate  # one second
     frames, mels = LogMel().shape(clip)
     if math.prod(report.input_shape[1:]) != frames * mels or report.output_shape[-1] != len(classes):
