@@ -88,7 +88,6 @@ class Graded:
     files: dict[str, bytes] = field(default_factory=dict)
     log: str = ""
     returncode: int = 0
-    worker: str = ""
 
 
 def make_kit(root: Path, assignment: str, threads: int | None = None) -> Kit:
