@@ -11,8 +11,9 @@ from course.data.sine import sine
 from course.data.speech_commands import load_speech_commands
 from course.data.splits import group_split, holdout_split
 from course.data.vibration import vibration, vibration_timeline
+from course.data.visual_wake_words import load_visual_wake_words
 
 __all__ = [
     "Dataset", "card", "digits", "gestures", "group_split", "holdout_split", "images", "keywords",
-    "load_speech_commands", "sine", "vibration", "vibration_timeline",
+    "load_speech_commands", "load_visual_wake_words", "sine", "vibration", "vibration_timeline",
 ]

@@ -1,9 +1,12 @@
 """A visual-wake-words proxy: small grayscale scenes with or without a person-like figure.
 
-Scenes are drawn at twice the output size and averaged down (anti-aliasing): a textured or
-cluttered background under uneven lighting, distracting shapes (poles, balls, boxes, bars) in both
-classes, and in "person" scenes a stick-and-blob figure (head, torso, arms, legs) of random size,
-pose, position and contrast, sometimes partly outside the frame.
+Scenes are drawn at twice the output size and averaged down (anti-aliasing). Each image comes from one
+**scene** (a camera's view: a textured or cluttered background and distracting shapes — poles, balls,
+boxes, bars — in both classes) and, in "person" images, shows one of that scene's **people** (a
+stick-and-blob figure — head, torso, arms, legs — whose build and tone stay the same from image to image
+while pose, size and position change). People belong to one scene, like the household a doorbell camera
+sees, so a split by scene (`group_split(meta["scene"])`) tests new people in new scenes. Every image is
+taken under one **lighting** condition (dim, indoor or bright: exposure, uneven light and sensor noise).
 """
 import numpy as np
 from scipy.ndimage import gaussian_filter
@@ -12,6 +15,12 @@ from course.data.dataset import Dataset
 
 CLASSES = ["no_person", "person"]
 BACKGROUNDS = ["gradient", "texture", "stripes", "clutter"]
+# Lighting condition → (exposure range, sensor noise range as a fraction of full scale). A dim scene
+# needs more gain, so its noise is larger; a bright one saturates (clips at 255) more often.
+LIGHTING = {"dim": ((0.3, 0.55), (0.03, 0.06)), "indoor": ((0.7, 1.0), (0.01, 0.03)),
+            "bright": ((1.15, 1.5), (0.01, 0.02))}
+IMAGES_PER_SCENE = 20
+PEOPLE_PER_SCENE = 2
 
 
 def _segment(xx: np.ndarray, yy: np.ndarray, a: tuple, b: tuple, width: float) -> np.ndarray:
@@ -26,15 +35,22 @@ def _ellipse(xx: np.ndarray, yy: np.ndarray, cx: float, cy: float, rx: float, ry
     return ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2 <= 1
 
 
-def _person(rng: np.random.Generator, xx: np.ndarray, yy: np.ndarray, cx: float, top: float, h: float) -> np.ndarray:
-    """Mask of a standing figure `h` tall whose head top is at (cx, top)."""
-    head = h * rng.uniform(0.09, 0.12)
+def _build(rng: np.random.Generator) -> dict[str, float]:
+    """One person's build and tone, kept in every image of them (fractions of their height)."""
+    return {"head": rng.uniform(0.09, 0.12), "torso": rng.uniform(0.33, 0.4), "width": rng.uniform(0.1, 0.15),
+            "limb": rng.uniform(0.06, 0.09), "tone": rng.choice([-1, 1]) * rng.uniform(0.25, 0.55)}
+
+
+def _person(rng: np.random.Generator, build: dict[str, float], xx: np.ndarray, yy: np.ndarray, cx: float,
+            top: float, h: float) -> np.ndarray:
+    """Mask of a standing figure of `build`, `h` tall, whose head top is at (cx, top), in a random pose."""
+    head = h * build["head"]
     neck = top + 2 * head
-    hip = neck + h * rng.uniform(0.33, 0.4)
-    width = h * rng.uniform(0.1, 0.15)
+    hip = neck + h * build["torso"]
+    width = h * build["width"]
     mask = _ellipse(xx, yy, cx, top + head, head, head * 1.1)
     mask |= _ellipse(xx, yy, cx, (neck + hip) / 2, width, (hip - neck) / 2)
-    limb = max(h * rng.uniform(0.06, 0.09), 1.2)
+    limb = max(h * build["limb"], 1.2)
     for side in (-1, 1):
         spread = rng.uniform(0.0, 0.25) * h
         mask |= _segment(xx, yy, (cx + side * width * 0.4, hip), (cx + side * spread, top + h), limb)
@@ -84,8 +100,8 @@ def _background(rng: np.random.Generator, kind: str, xx: np.ndarray, yy: np.ndar
     return image
 
 
-def _scene(rng: np.random.Generator, person: bool, size: int) -> tuple[np.ndarray, dict]:
-    """One size×size uint8 image and its metadata."""
+def _view(rng: np.random.Generator, size: int) -> tuple[np.ndarray, dict]:
+    """A scene's fixed view at 2× resolution (background and distractors) and its metadata."""
     n = 2 * size
     yy, xx = np.mgrid[0:n, 0:n].astype(np.float64)
     kind = BACKGROUNDS[rng.integers(len(BACKGROUNDS))]
@@ -93,37 +109,83 @@ def _scene(rng: np.random.Generator, person: bool, size: int) -> tuple[np.ndarra
     n_distractors = int(rng.integers(0, 4))
     for _ in range(n_distractors):
         image[_distractor(rng, xx, yy, n)] = rng.uniform(0.05, 0.95)
-    info = {"background": kind, "n_distractors": n_distractors, "object_size": 0.0, "contrast": 0.0,
-            "x": np.nan, "y": np.nan}
-    if person:
-        h = rng.uniform(0.35, 0.9) * n
+    return image, {"background": kind, "n_distractors": n_distractors}
+
+
+def _photo(rng: np.random.Generator, view: np.ndarray, build: dict[str, float] | None,
+           lighting: str) -> tuple[np.ndarray, dict]:
+    """One uint8 image of `view` (with a person of `build`, if any) under `lighting`, and its metadata."""
+    n = len(view)
+    size = n // 2
+    yy, xx = np.mgrid[0:n, 0:n].astype(np.float64)
+    image = view.copy()
+    info = {"object_size": 0.0, "contrast": 0.0, "x": np.nan, "y": np.nan}
+    if build is not None:
+        h = rng.uniform(0.45, 0.9) * n
         cx = rng.uniform(0.1, 0.9) * n
         top = rng.uniform(-0.15 * h, n - 0.85 * h)
-        mask = _person(rng, xx, yy, cx, top, h)
-        contrast = rng.choice([-1, 1]) * rng.uniform(0.2, 0.55)
+        mask = _person(rng, build, xx, yy, cx, top, h)
+        contrast = build["tone"] * rng.uniform(0.85, 1.15)
         image[mask] = np.clip(image[mask].mean() + contrast, 0.02, 0.98) + rng.normal(0, 0.03, mask.sum())
         info.update(object_size=h / 2, contrast=contrast, x=cx / 2, y=(top + h / 2) / 2)
-    light = rng.uniform(0.5, 1.3) * (1 + rng.uniform(-0.4, 0.4) * (xx / n - 0.5))  # exposure and vignetting
+    (low, high), (noise_low, noise_high) = LIGHTING[lighting]
+    exposure = rng.uniform(low, high)
+    light = exposure * (1 + rng.uniform(-0.4, 0.4) * (xx / n - 0.5))  # uneven light and vignetting
     image = gaussian_filter(image * light, rng.uniform(0.3, 0.9))
-    image = image.reshape(size, 2, size, 2).mean(axis=(1, 3)) + rng.normal(0, rng.uniform(0.01, 0.04), (size, size))
+    image = image.reshape(size, 2, size, 2).mean(axis=(1, 3)) + rng.normal(0, rng.uniform(noise_low, noise_high),
+                                                                            (size, size))
     pixels = np.clip(np.round(image * 255), 0, 255).astype(np.uint8)
-    info["brightness"] = pixels.mean() / 255
+    info.update(lighting=lighting, exposure=exposure, brightness=pixels.mean() / 255)
     return pixels, info
 
 
 def images(n_per_class: int = 1000, size: int = 32, seed: int = 0) -> Dataset:
     """Grayscale scenes x uint8 (N, size, size, 1); classes no_person, person (balanced).
 
-    Divide by 255 for floats. Metadata: object_size (figure height in pixels, 0 without a person),
-    background, brightness, contrast (figure minus surroundings), x, y (figure centre), n_distractors.
+    Images come in scenes of `IMAGES_PER_SCENE` (the last one may be smaller), half with a person, each
+    person one of the scene's `PEOPLE_PER_SCENE` residents. Divide by 255 for floats. Metadata: scene
+    ("s000"...), person ("s000-p0"..., "" without a person), lighting (dim, indoor, bright), exposure,
+    object_size (figure height in pixels, 0 without a person), background, brightness (mean pixel / 255),
+    contrast (figure minus surroundings), x, y (figure centre), n_distractors.
     """
     rng = np.random.default_rng(seed)
     y = np.tile(np.arange(2), n_per_class)  # interleaved: any prefix is balanced
     x = np.zeros((len(y), size, size, 1), dtype=np.uint8)
     rows = []
-    for i, label in enumerate(y):
-        x[i, :, :, 0], info = _scene(rng, bool(label), size)
-        rows.append(info)
+    conditions = list(LIGHTING)
+    for start in range(0, len(y), IMAGES_PER_SCENE):
+        scene = f"s{start // IMAGES_PER_SCENE:03d}"
+        view, layout = _view(rng, size)
+        builds = [_build(rng) for _ in range(PEOPLE_PER_SCENE)]
+        for i in range(start, min(start + IMAGES_PER_SCENE, len(y))):
+            who = int(rng.integers(PEOPLE_PER_SCENE)) if y[i] else None
+            lighting = conditions[rng.integers(len(conditions))]
+            x[i, :, :, 0], info = _photo(rng, view, None if who is None else builds[who], lighting)
+            rows.append({"scene": scene, "person": "" if who is None else f"{scene}-p{who}", **layout, **info})
     meta = {k: np.array([r[k] for r in rows]) for k in rows[0]}
     meta = {k: v.astype(np.float32) if v.dtype.kind == "f" else v for k, v in meta.items()}
     return Dataset("images", x, y.astype(np.int64), list(CLASSES), meta)
+
+
+def augment(x: np.ndarray, rng: np.random.Generator, flip: bool = True, max_shift: int = 2,
+            brightness: tuple[float, float] = (0.6, 1.4)) -> np.ndarray:
+    """Randomly changed copies of uint8 images x (N, H, W, C), as a camera might have seen them.
+
+    Each image is mirrored left-right with probability 1/2 (if `flip`), cropped at a random offset of up
+    to `max_shift` pixels from an edge-padded copy (the same size again: a small camera move), and
+    multiplied by a random brightness factor in `brightness` (clipped to 0-255). Returns uint8, same shape.
+    """
+    x = np.asarray(x)
+    if x.ndim != 4 or x.dtype != np.uint8:
+        raise ValueError("augment expects uint8 images of shape (N, H, W, C)")
+    n, h, w, _ = x.shape
+    out = x.copy()
+    if flip:
+        mirrored = rng.random(n) < 0.5
+        out[mirrored] = out[mirrored, :, ::-1]
+    if max_shift:
+        padded = np.pad(out, ((0, 0), (max_shift, max_shift), (max_shift, max_shift), (0, 0)), mode="edge")
+        dy, dx = rng.integers(0, 2 * max_shift + 1, (2, n))
+        out = np.stack([padded[i, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(n)])
+    factor = rng.uniform(*brightness, (n, 1, 1, 1))
+    return np.clip(np.round(out * factor), 0, 255).astype(np.uint8)
