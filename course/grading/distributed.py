@@ -14,7 +14,6 @@ between two imports, so every submission is either imported whole or not at all,
 what is missing.
 """
 import contextlib
-import io
 import logging
 import os
 import signal
@@ -22,7 +21,6 @@ import sys
 import tempfile
 import threading
 import uuid
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,14 +29,11 @@ import dask
 from distributed import Client, KilledWorker, LocalCluster, as_completed
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde
-from nbgrader.coursedir import CourseDirectory
 from nbgrader.utils import parse_utc
-from sqlalchemy.exc import SAWarning
 from tqdm import tqdm
-from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from course.grading.nbgrader import CONFIG_FILE
+from course.grading.nbgrader import CONFIG_FILE, run_converter
 from course.grading.scratch import (
     Graded,
     Kit,
@@ -75,8 +70,9 @@ def threads_per_worker(workers: int) -> int:
     return max(1, (os.cpu_count() or 1) // workers)
 
 
-def _import_steps(config: Config) -> list:
+def import_steps(root: Path) -> list:
     """The course's autograde steps from saving the grades on (nbgrader's defaults if none are configured)."""
+    config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
     steps = list(config.Autograde.get("autograde_preprocessors", Autograde.autograde_preprocessors.default_value))
     names = [step if isinstance(step, str) else f"{step.__module__}.{step.__name__}" for step in steps]
     return steps[names.index(SAVE_STEP):]
@@ -103,33 +99,24 @@ def _timestamp(root: Path, assignment: str, student: str) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
-def import_graded(root: Path, assignment: str, graded: Graded, db_url: str) -> str:
+def import_graded(root: Path, assignment: str, graded: Graded, db_url: str, steps: list) -> str:
     """Write what a worker graded into the course at `root`: its autograded folder and, through nbgrader's own
-    steps, the gradebook at `db_url`. Returns nbgrader's warnings and errors from the import."""
+    `steps` (`import_steps`), the gradebook at `db_url`. Returns nbgrader's warnings and errors from the import."""
     timestamp = _timestamp(root, assignment, graded.student)
     if not any(name.endswith(".ipynb") for name in graded.files):
         _record_failed(assignment, graded.student, timestamp, db_url)
         return ""
-    config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
-    stream = io.StringIO()
-    log = logging.getLogger(f"course.grading.import.{uuid.uuid4().hex}")
-    log.propagate, log.handlers = False, [logging.StreamHandler(stream)]
-    log.setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="course-import-") as staging:
         folder = Path(staging) / graded.student / assignment
         write_tree(folder, {name: data for name, data in graded.files.items() if name != "timestamp.txt"})
         if timestamp is not None:  # the learner's submission time, as serial autograde reads it
             (folder / "timestamp.txt").write_bytes(timestamp)
-        config.merge(Config({
-            "CourseDirectory": {"root": str(root), "submitted_directory": staging, "db_url": db_url,
-                                "assignment_id": assignment, "student_id": graded.student},
-            "Autograde": {"sanitize_preprocessors": [], "autograde_preprocessors": _import_steps(config)}}))
-        app = Autograde(coursedir=CourseDirectory(config=config), config=config, log=log)
-        app.force = True
-        with _uninterrupted(), warnings.catch_warnings():
-            warnings.simplefilter("ignore", SAWarning)  # nbgrader's own session warnings, as in its CLI's log
-            app.start()
-    return stream.getvalue()
+        settings = {"CourseDirectory": {"submitted_directory": staging, "db_url": db_url,
+                                        "assignment_id": assignment, "student_id": graded.student},
+                    "Autograde": {"sanitize_preprocessors": [], "autograde_preprocessors": steps}}
+        with _uninterrupted():
+            log, _ = run_converter(Autograde, root, settings, level=logging.WARNING)
+    return log
 
 
 def _record_failed(assignment: str, student: str, timestamp: bytes | None, db_url: str) -> None:
@@ -151,6 +138,7 @@ def grade_batch(root: Path, assignment: str, students: list[str], client: Client
     with Gradebook(db_url) as gradebook:  # in serial nbgrader's order, whatever order the results come in
         for student in students:
             gradebook.update_or_create_student(student)
+    steps = import_steps(root)
     [remote_kit] = client.scatter([kit], broadcast=True)
     run = uuid.uuid4().hex[:8]
     futures = {client.submit(grade_in_scratch, remote_kit, _submission(root, assignment, s),
@@ -172,7 +160,7 @@ def grade_batch(root: Path, assignment: str, students: list[str], client: Client
                 if problem:
                     client.cancel(list(futures))
                     raise GraderStopped(problem, batch)
-                batch.log += import_graded(root, assignment, graded, db_url)
+                batch.log += import_graded(root, assignment, graded, db_url, steps)
                 batch.imported.append(student)
                 failures += graded.returncode != 0
             bar.update()

@@ -2,19 +2,36 @@
 
 The repository root is the nbgrader course directory (`nbgrader_config.py`, `source/`, `release/`).
 """
+import contextlib
 import ctypes
+import io
+import logging
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
+import traceback
+import uuid
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
+from nbgrader.converters import BaseConverter, NbGraderException
+from nbgrader.coursedir import CourseDirectory
+from sqlalchemy.exc import SAWarning
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+from traitlets.log import get_logger
+
+from course.grading.verdicts import GraderFault
 from course.notebook.quiet import with_tf_environment
 
 CONFIG_FILE = "nbgrader_config.py"
 REMIX_FILE = "remix.yml"  # a remix's own configuration: its modules, term and language (course.authoring.remix)
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+LOG_FORMAT = "[%(name)s | %(levelname)s] %(message)s"  # nbgrader's command-line log lines
 
 
 def assignments(root: Path) -> list[str]:
@@ -50,6 +67,74 @@ def run_nbgrader(args: list[str], cwd: Path, check: bool = True, timeout: float 
         raise RuntimeError(f"`nbgrader {' '.join(args)}` failed ({result.returncode}):\n"
                            f"{result.stdout}\n{result.stderr}")
     return result
+
+
+_in_process = threading.Lock()  # one in-process run at a time: it sets the environment and the working directory
+
+
+@contextlib.contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """This process's environment is `env` within the block (kernels and the grading secret read it)."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def _captured_log() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A logger writing nbgrader's INFO lines to a string, which also receives what components without a
+    parent log (nbclient's kernel manager, the sandbox) through traitlets' global logger."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    log = logging.getLogger(f"course.grading.run.{uuid.uuid4().hex}")
+    log.propagate, log.handlers = False, [handler]
+    log.setLevel(logging.INFO)
+    fallback = get_logger()
+    level = fallback.level
+    fallback.addHandler(handler)
+    fallback.setLevel(logging.INFO)
+    try:
+        yield log, stream
+    finally:
+        fallback.removeHandler(handler)
+        fallback.setLevel(level)
+        logging.Logger.manager.loggerDict.pop(log.name, None)
+
+
+def run_converter(converter: type[BaseConverter], root: Path, settings: dict, env: dict[str, str] | None = None,
+                  level: int = logging.INFO) -> tuple[str, bool]:
+    """Run an nbgrader converter (`Autograde`, `GenerateAssignment`) on the course at `root` in this process, as
+    its command would run there: the course's nbgrader_config.py, then `settings` (a Config dict), with `--force`,
+    in the environment `env` (default: `nbgrader_env()`). Saves the seconds of a new nbgrader process each time.
+
+    Returns nbgrader's log (lines at `level` and up) and whether it succeeded. An exception escaping nbgrader
+    is a fault of the grader: logged as a `GraderFault` line with its traceback.
+    """
+    root = Path(root).resolve()
+    with _in_process, _environment(env or nbgrader_env()), _captured_log() as (log, stream):
+        log.setLevel(level)
+        config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
+        config.merge(Config({"CourseDirectory": {"root": str(root)}}))
+        config.merge(Config(settings))
+        app = converter(coursedir=CourseDirectory(config=config), config=config, log=log)
+        app.force = True
+        ok = True
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SAWarning)  # nbgrader's own session warnings, as in its CLI's log
+            try:
+                app.start()
+            except NbGraderException:
+                ok = False
+            except Exception as error:  # noqa: BLE001 - reported as the grader's fault, with its traceback
+                log.error("%s: nbgrader stopped with %s\n%s", GraderFault.__name__, repr(error), traceback.format_exc())
+                ok = False
+    return stream.getvalue(), ok
 
 
 def copy_course(root: Path, dest: Path, include_release: bool = True) -> Path:

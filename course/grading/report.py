@@ -47,12 +47,13 @@ from course.grading.gradebook import (
 )
 from course.grading.intake import read_notebook, refusal
 from course.grading.nbgrader import assignments, nbgrader_env, run_nbgrader
-from course.grading.sandbox import DEADLINE_MESSAGE, MEMORY_LIMIT_MESSAGE
+from course.grading.sandbox import DEADLINE_MESSAGE, MEMORY_LIMIT_MESSAGE, SandboxUnavailable
 from course.grading.scratch import Submission, grade_in_scratch, make_kit
+from course.grading.verdicts import GraderFault
 
 REASONS = ("ok", "refused", "missing notebook", "invalid notebook", KILLED_WORKER, "kernel crash", "timeout",
            "memory limit", "tampered", "failed test", "not graded")
-GRADER_FAULTS = ("SandboxUnavailable", "GraderFault")  # exceptions in nbgrader's log that are never a learner's fault
+GRADER_FAULTS = (SandboxUnavailable.__name__, GraderFault.__name__)  # in nbgrader's log: never a learner's fault
 CANARY = "course-canary"  # the student id under which the instructor's solution is graded first
 
 

@@ -5,7 +5,8 @@ learner's files; `Graded`: the autograded files and nbgrader's log), so a worker
 only the same environment (the `course` package, nbgrader, bubblewrap). The scratch course has its own SQLite
 gradebook, thrown away with it: the course's gradebook is written by the coordinator alone
 (`course.grading.distributed`). Each scratch course runs the real `nbgrader autograde` with the course's own
-`nbgrader_config.py`, so a submission is sandboxed, judged and scored exactly as in serial grading.
+`nbgrader_config.py`, so a submission is sandboxed, judged and scored exactly as in serial grading; nbgrader runs
+in the worker's own process (`run_converter`), so a task does not pay for starting it.
 """
 import atexit
 import hashlib
@@ -19,8 +20,11 @@ from pathlib import Path
 
 import course
 from course.grading.hidden import SECRET_VARIABLE
-from course.grading.nbgrader import CONFIG_FILE, nbgrader_env, run_nbgrader
+from nbgrader.converters import Autograde, GenerateAssignment
+
+from course.grading.nbgrader import CONFIG_FILE, nbgrader_env, run_converter
 from course.grading.sandbox import THREAD_VARIABLES
+from course.grading.verdicts import GraderFault
 
 SKIPPED = ("__pycache__", ".ipynb_checkpoints")
 
@@ -105,9 +109,10 @@ _home = Path(tempfile.mkdtemp(prefix="course-kits-"))
 atexit.register(shutil.rmtree, _home, ignore_errors=True)
 
 
-def _scratch_options(course_dir: Path) -> list[str]:
-    """nbgrader options that keep a scratch course on its own gradebook, whatever the config's db_url says."""
-    return [f"--CourseDirectory.db_url=sqlite:///{course_dir / 'gradebook.db'}"]
+def _scratch_settings(course_dir: Path, assignment: str, **course: str) -> dict:
+    """nbgrader settings that keep a scratch course on its own gradebook, whatever the config's db_url says."""
+    return {"CourseDirectory": {"db_url": f"sqlite:///{course_dir / 'gradebook.db'}", "assignment_id": assignment,
+                                **course}}
 
 
 def _prepared_course(kit: Kit) -> Path:
@@ -117,7 +122,11 @@ def _prepared_course(kit: Kit) -> Path:
             folder = _home / kit.digest
             shutil.rmtree(folder, ignore_errors=True)
             write_tree(folder, kit.files)
-            run_nbgrader(["generate_assignment", kit.assignment, "--force", *_scratch_options(folder)], cwd=folder)
+            log, ok = run_converter(GenerateAssignment, folder, _scratch_settings(folder, kit.assignment),
+                                    env=grading_env(kit))
+            if not ok:
+                raise RuntimeError(f"{GraderFault.__name__}: nbgrader could not generate {kit.assignment} on this worker:\n"
+                                   f"{log}")
             _prepared[kit.digest] = folder
         return _prepared[kit.digest]
 
@@ -134,17 +143,20 @@ def grading_env(kit: Kit) -> dict[str, str]:
 def grade_in_scratch(kit: Kit, submission: Submission) -> Graded:
     """Autograde `submission` with nbgrader in a private scratch course made from `kit`."""
     if kit.course_digest != course_digest():
-        return Graded(submission.student, log=f"GraderFault: this worker's course package ({course_digest()}) is "
+        return Graded(submission.student, log=f"{GraderFault.__name__}: this worker's course package ({course_digest()}) is "
                                               f"not the coordinator's ({kit.course_digest}): install the same "
                                               f"checkout on every worker", returncode=1)
-    template = _prepared_course(kit)
+    try:
+        template = _prepared_course(kit)
+    except RuntimeError as error:
+        return Graded(submission.student, log=str(error), returncode=1)
     with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch:
         course_dir = Path(scratch) / "course"
         shutil.copytree(template, course_dir)
         write_tree(course_dir / "submitted" / submission.student / kit.assignment, submission.files)
-        result = run_nbgrader(["autograde", kit.assignment, "--student", submission.student, "--force",
-                               *_scratch_options(course_dir)], cwd=course_dir, check=False, env=grading_env(kit),
-                              die_with_parent=True)
+        log, ok = run_converter(Autograde, course_dir, _scratch_settings(course_dir, kit.assignment,
+                                                                         student_id=submission.student),
+                                env=grading_env(kit))
         autograded = course_dir / "autograded" / submission.student / kit.assignment
         files = read_tree(autograded) if autograded.is_dir() else {}
-    return Graded(submission.student, files, result.stdout + result.stderr, result.returncode)
+    return Graded(submission.student, files, log, 0 if ok else 1)
