@@ -88,6 +88,10 @@ def _all_cases(problem: Callable[[Answers, int], str | None]) -> Callable[[Answe
 # ---------------------------------------------------------------- task 1: the detector
 
 VISIBLE_AUC, HIDDEN_AUC = 0.85, 0.9
+MAX_STORED = 4000  # numbers the detector may store: 16 KB as float32, the week's flash budget (manifest: flash_kb)
+MAX_TRAIN_SECONDS = 15.0  # training on 200 windows, features included, TensorFlow already loaded
+DESIGN_KEYS = ("features", "model", "training", "trade_off")
+MIN_TRADE_OFF_WORDS = 20
 
 
 @functools.cache
@@ -126,11 +130,14 @@ def _detector_cases(rng: np.random.Generator) -> list[Call]:
 
 def _scores(answers: Answers, index: int, n: int) -> tuple[np.ndarray | None, str | None]:
     """The scores of case `index` as a float array of shape (n,), or why not."""
-    name = "train_detector or score_windows" if answers.calls[index].function == "train_and_score" else "score_windows"
+    hidden = answers.calls[index].function == "train_and_score"
+    name = "train_detector or score_windows" if hidden else "score_windows"
     problem = _raised(answers, index, name)
     if problem:
         return None, problem
     value = answers.results[index]["value"]
+    if hidden:  # {"scores", "seconds", "stored"} from the test cell
+        value = value.get("scores") if isinstance(value, dict) else None
     try:
         scores = None if isinstance(value, (str, bytes, dict)) else np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -145,7 +152,39 @@ def _scores(answers: Answers, index: int, n: int) -> tuple[np.ndarray | None, st
     return scores, None
 
 
+def _design_problem(design: Any) -> str | None:
+    """Why the DESIGN handed in is not a written-down design, or None."""
+    if not isinstance(design, dict) or not set(DESIGN_KEYS) <= set(design):
+        return f"DESIGN must be a dict with the texts {', '.join(DESIGN_KEYS)}"
+    short = [key for key in DESIGN_KEYS[:-1] if not isinstance(design[key], str) or len(design[key].split()) < 3]
+    if short:
+        return f"describe your {', '.join(short)} in DESIGN (a few words each)"
+    trade_off = design["trade_off"]
+    if not isinstance(trade_off, str) or len(trade_off.split()) < MIN_TRADE_OFF_WORDS:
+        return f"DESIGN['trade_off']: at least {MIN_TRADE_OFF_WORDS} words on what you gave up, for what, and what you measured"
+    return None
+
+
+def _budget_problem(stored: Any, seconds: Any, where: str) -> str | None:
+    """Why a detector trained on `where` breaks the budget (numbers stored, training seconds), or None."""
+    stored, seconds = _number(stored), _number(seconds)
+    if stored is None or seconds is None:
+        return f"the budget could not be measured on {where}"
+    if stored > MAX_STORED:
+        return f"trained on {where}, your detector stores {stored:,.0f} numbers: the budget is {MAX_STORED:,}"
+    if seconds > MAX_TRAIN_SECONDS:
+        return f"training on {where} took {seconds:.1f} s: the budget is {MAX_TRAIN_SECONDS:g} s"
+    return None
+
+
 def _detector_verdict(answers: Answers) -> Verdict:
+    problem = _design_problem(answers.values.get("design"))
+    if problem:
+        return failed(problem)
+    stored = _number(answers.values.get("stored"))
+    if stored is None or stored > MAX_STORED:
+        counted = "an uncountable amount of" if stored is None else f"{stored:,.0f}"
+        return failed(f"your detector stores {counted} numbers: the budget is {MAX_STORED:,}")
     check_x, check_faulty, _ = _visible_check_windows()
     check_scores, problem = _scores(answers, 0, len(check_x))
     if problem:
@@ -162,12 +201,17 @@ def _detector_verdict(answers: Answers) -> Verdict:
     scores, problem = _scores(answers, 2, len(rest_x))
     if problem:
         return failed(f"one finite score per window needed: {problem}")
+    trained = answers.results[2]["value"]
+    problem = _budget_problem(trained.get("stored"), trained.get("seconds"), "the hidden fleet")
+    if problem:
+        return failed(problem)
     auc = roc_auc_score(rest_faulty, scores)
     if auc < HIDDEN_AUC:
         return failed(f"on new machines with bearing and looseness faults your detector reaches AUC {auc:.3f} "
                       f"(< {HIDDEN_AUC})")
     return passed(f"passed: AUC {check_auc:.3f} on the check windows; on new machines with bearing and looseness "
-                  f"faults, AUC {auc:.3f}")
+                  f"faults, AUC {auc:.3f} with {_number(trained['stored']):,.0f} numbers and {_number(trained['seconds']):.1f} s of "
+                  "training")
 
 
 # ---------------------------------------------------------------- task 2: the threshold

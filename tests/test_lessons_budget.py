@@ -1,0 +1,50 @@
+"""course.lessons.budget: the numbers a design stores, whatever its form, and a training call's time."""
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+
+import course  # noqa: F401  (quiet TensorFlow before it is imported)
+from course.lessons import budget
+
+pytestmark = pytest.mark.unit
+
+
+def test_arrays_numbers_and_nesting_are_counted():
+    detector = {"scaler": (np.zeros(96, np.float32), np.ones(96)), "components": np.zeros((8, 96)),
+                "threshold": 0.5, "bands": 32, "name": "pca", "notes": None, "score": np.mean}
+    assert budget.stored_numbers(detector) == 96 + 96 + 8 * 96 + 2
+    assert budget.stored_numbers([np.arange(3), [np.arange(4)]]) == 7
+    assert budget.stored_numbers("a long text stores no numbers") == 0
+
+
+def test_a_keras_model_counts_its_weights():
+    from course.models import dense_autoencoder
+
+    model = dense_autoencoder(12, bottleneck=2, hidden=4)
+    assert budget.stored_numbers({"model": model, "mean": np.zeros(12)}) == model.count_params() + 12
+    assert model.count_params() == (12 * 4 + 4) + (4 * 2 + 2) + (2 * 4 + 4) + (4 * 12 + 12)
+
+
+def test_a_scikit_learn_estimator_counts_its_fitted_attributes():
+    pca = PCA(n_components=3).fit(np.random.default_rng(0).normal(size=(50, 10)))
+    fitted = sum(np.size(v) for k, v in vars(pca).items() if k.endswith("_") and not k.startswith("_")
+                 and isinstance(v, (np.ndarray, int, float, np.number)))
+    assert budget.stored_numbers(pca) == fitted >= 3 * 10 + 10
+
+
+def test_timed_returns_the_result_and_the_seconds():
+    result, seconds = budget.timed(sorted, [3, 1, 2])
+    assert result == [1, 2, 3] and 0 <= seconds < 1
+
+
+def test_week_0x04s_autoencoders_against_the_budget():
+    """The numbers the 0x04 assignment's text quotes: the lecture's 96-32-8-32-96 autoencoder with its scaler does
+    not fit 4,000 numbers; the 48-16-4-16-48 one of the instructor solution does."""
+    from course.models import dense_autoencoder
+
+    def detector(n_features, hidden, bottleneck):
+        scaler = (np.zeros(n_features), np.ones(n_features))
+        return {"scaler": scaler, "model": dense_autoencoder(n_features, bottleneck=bottleneck, hidden=hidden)}
+
+    assert budget.stored_numbers(detector(96, 32, 8)) == 7016
+    assert budget.stored_numbers({"bands": 16, **detector(48, 16, 4)}) == 1845
