@@ -27,7 +27,7 @@ def test_shapes_classes_balance_and_metadata(data):
     assert np.array_equal(data.y[:4], [0, 1, 0, 1])  # interleaved: every prefix is balanced
     person = data.y == 1
     assert np.all(data.meta["object_size"][~person] == 0) and np.all(np.isnan(data.meta["x"][~person]))
-    assert np.all((data.meta["object_size"][person] >= 14) & (data.meta["object_size"][person] <= 29))
+    assert np.all((data.meta["object_size"][person] >= 19) & (data.meta["object_size"][person] <= 31))
     assert np.all(np.abs(data.meta["contrast"][person]) >= 0.2)
     assert np.all(data.meta["person"][~person] == "") and np.all(data.meta["person"][person] != "")
     assert set(data.meta["background"]) <= {"gradient", "texture", "stripes", "clutter"}

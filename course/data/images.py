@@ -17,8 +17,8 @@ CLASSES = ["no_person", "person"]
 BACKGROUNDS = ["gradient", "texture", "stripes", "clutter"]
 # Lighting condition → (exposure range, sensor noise range as a fraction of full scale). A dim scene
 # needs more gain, so its noise is larger; a bright one saturates (clips at 255) more often.
-LIGHTING = {"dim": ((0.3, 0.55), (0.03, 0.06)), "indoor": ((0.7, 1.0), (0.01, 0.03)),
-            "bright": ((1.15, 1.5), (0.01, 0.02))}
+LIGHTING = {"dim": ((0.35, 0.6), (0.02, 0.045)), "indoor": ((0.7, 1.0), (0.01, 0.03)),
+            "bright": ((1.1, 1.35), (0.01, 0.02))}
 IMAGES_PER_SCENE = 20
 PEOPLE_PER_SCENE = 2
 
@@ -37,8 +37,8 @@ def _ellipse(xx: np.ndarray, yy: np.ndarray, cx: float, cy: float, rx: float, ry
 
 def _build(rng: np.random.Generator) -> dict[str, float]:
     """One person's build and tone, kept in every image of them (fractions of their height)."""
-    return {"head": rng.uniform(0.09, 0.12), "torso": rng.uniform(0.33, 0.4), "width": rng.uniform(0.1, 0.15),
-            "limb": rng.uniform(0.06, 0.09), "tone": rng.choice([-1, 1]) * rng.uniform(0.25, 0.55)}
+    return {"head": rng.uniform(0.1, 0.13), "torso": rng.uniform(0.33, 0.4), "width": rng.uniform(0.12, 0.17),
+            "limb": rng.uniform(0.08, 0.11), "tone": rng.choice([-1, 1]) * rng.uniform(0.35, 0.55)}
 
 
 def _person(rng: np.random.Generator, build: dict[str, float], xx: np.ndarray, yy: np.ndarray, cx: float,
@@ -86,17 +86,15 @@ def _background(rng: np.random.Generator, kind: str, xx: np.ndarray, yy: np.ndar
         return base + rng.uniform(-0.3, 0.3) * (xx / n - 0.5) + rng.uniform(-0.3, 0.3) * (yy / n - 0.5)
     if kind == "texture":
         noise = gaussian_filter(rng.standard_normal((n, n)), rng.uniform(1, 4))
-        return base + noise / (noise.std() + 1e-9) * rng.uniform(0.05, 0.2)
+        return base + noise / (noise.std() + 1e-9) * rng.uniform(0.04, 0.12)
     if kind == "stripes":
         a, period = rng.uniform(0, np.pi), rng.uniform(4, 16) * n / 32
         phase = (xx * np.cos(a) + yy * np.sin(a)) * 2 * np.pi / period
-        return base + rng.uniform(0.05, 0.2) * np.sign(np.sin(phase + rng.uniform(0, 2 * np.pi)))
+        return base + rng.uniform(0.04, 0.12) * np.sign(np.sin(phase + rng.uniform(0, 2 * np.pi)))
     image = np.full((n, n), base)
-    for _ in range(rng.integers(4, 10)):  # clutter: overlapping boxes and ellipses
+    for _ in range(rng.integers(3, 7)):  # clutter: overlapping boxes (furniture, shelves, frames)
         cx, cy, w, h = rng.uniform(0, n, 4)
-        shape = (np.abs(xx - cx) < w / 3) & (np.abs(yy - cy) < h / 3) if rng.random() < 0.5 else \
-            _ellipse(xx, yy, cx, cy, w / 4 + 1, h / 4 + 1)
-        image[shape] = rng.uniform(0.1, 0.9)
+        image[(np.abs(xx - cx) < w / 3) & (np.abs(yy - cy) < h / 3)] = base + rng.uniform(-0.25, 0.25)
     return image
 
 
@@ -106,7 +104,7 @@ def _view(rng: np.random.Generator, size: int) -> tuple[np.ndarray, dict]:
     yy, xx = np.mgrid[0:n, 0:n].astype(np.float64)
     kind = BACKGROUNDS[rng.integers(len(BACKGROUNDS))]
     image = _background(rng, kind, xx, yy, n)
-    n_distractors = int(rng.integers(0, 4))
+    n_distractors = int(rng.integers(0, 3))
     for _ in range(n_distractors):
         image[_distractor(rng, xx, yy, n)] = rng.uniform(0.05, 0.95)
     return image, {"background": kind, "n_distractors": n_distractors}
@@ -121,12 +119,15 @@ def _photo(rng: np.random.Generator, view: np.ndarray, build: dict[str, float] |
     image = view.copy()
     info = {"object_size": 0.0, "contrast": 0.0, "x": np.nan, "y": np.nan}
     if build is not None:
-        h = rng.uniform(0.45, 0.9) * n
+        h = rng.uniform(0.6, 0.95) * n
         cx = rng.uniform(0.1, 0.9) * n
         top = rng.uniform(-0.15 * h, n - 0.85 * h)
         mask = _person(rng, build, xx, yy, cx, top, h)
         contrast = build["tone"] * rng.uniform(0.85, 1.15)
-        image[mask] = np.clip(image[mask].mean() + contrast, 0.02, 0.98) + rng.normal(0, 0.03, mask.sum())
+        behind = image[mask].mean()
+        if not 0.05 < behind + contrast < 0.95:  # against a very dark or bright wall, the clothes contrast the other way
+            contrast = -contrast
+        image[mask] = np.clip(behind + contrast, 0.02, 0.98) + rng.normal(0, 0.03, mask.sum())
         info.update(object_size=h / 2, contrast=contrast, x=cx / 2, y=(top + h / 2) / 2)
     (low, high), (noise_low, noise_high) = LIGHTING[lighting]
     exposure = rng.uniform(low, high)
