@@ -86,6 +86,17 @@ DEPLOYED = (
                     "synthetic speech (espeak-ng), measured on validation speakers rather than a held-out test "
                     "set; features computed outside the model.",
              parameters="kws_parameters", macs="kws_macs", ops="kws_op_count"),
+    Deployed("person detector (visual wake words)", "notebooks/labs/0x03-person-detection.ipynb",
+             "vww_int8_flash_bytes", "vww_int8_arena_bytes", "accuracy, new people in new scenes",
+             "vww_float_accuracy", "vww_int8_tflm_accuracy", "vww_tflm_litert_max_step_difference",
+             "vww_tflm_litert_argmax_agreement",
+             "TFLM `person_detection`: arena 136 KB (96×96 frames); MLPerf Tiny visual wake words: 80 % on COCO",
+             task="visual wake words: person / no person in a 32×32 grayscale camera frame (depthwise-separable CNN)",
+             dataset="images",
+             limits="Trained and tested on the course's drawn stand-in (stick figures in simple scenes, three lighting "
+                    "conditions), which is much easier than real photos: its accuracy is not comparable with MLPerf "
+                    "Tiny's 80 % target on COCO. Retrain on real frames (`load_visual_wake_words`) before any use.",
+             parameters="vww_parameters", macs="vww_int8_macs", ops="vww_int8_op_count"),
     Deployed("vibration anomaly autoencoder", "notebooks/0x04-mlops.ipynb", "anomaly_model_flash_bytes",
              "anomaly_arena_bytes", "AUC", "anomaly_auc_float", "anomaly_auc_int8",
              "anomaly_tflm_litert_max_step_difference", None,
