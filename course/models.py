@@ -10,7 +10,7 @@ numbers stored in the deployed model.
 
 Parameter counts (with default arguments), checked by the tests against these docstrings:
 sine_model 321, digits_cnn 1,898, kws_cnn 8,456, image_cnn 6,914, person_cnn 8,226,
-dense_autoencoder 65·n + 584.
+wand_cnn 2,148, dense_autoencoder 65·n + 584.
 """
 import keras
 
@@ -130,6 +130,31 @@ def person_cnn(
     x = keras.layers.GlobalAveragePooling2D()(x)
     outputs = keras.layers.Dense(n_classes, activation="softmax")(x)
     return _compile_classifier(keras.Model(inputs, outputs, name="person_cnn"), learning_rate)
+
+
+def wand_cnn(
+    input_shape: tuple[int, int, int] = (128, 1, 3),
+    n_classes: int = 4,
+    filters: tuple[int, ...] = (8, 16, 16),
+    kernel: int = 5,
+    learning_rate: float = 3e-3,
+) -> keras.Model:
+    """1-D CNN for motion-sensor windows (time steps × 1 × axes, e.g. 128 accelerometer samples × 3 axes).
+
+    One block per entry of ``filters``: a 1-D convolution over time (``kernel`` steps × all axes or
+    channels, written as Conv2D ``(kernel, 1)`` so that it converts to TFLite Micro's CONV_2D), ReLU,
+    then max pooling 2 over time → global average pooling over time (a gesture may start anywhere)
+    → Dense softmax. 2,148 parameters with the defaults, about 0.1 M multiply-accumulates per window.
+    `course.lessons.motion` trains it (centred windows, rotated and scaled copies) on the course's gestures.
+    """
+    inputs = keras.Input(input_shape, batch_size=1, name="imu_window")
+    x = inputs
+    for width in filters:
+        x = keras.layers.Conv2D(width, (kernel, 1), padding="same", activation="relu", kernel_initializer="he_uniform")(x)
+        x = keras.layers.MaxPooling2D((2, 1))(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    outputs = keras.layers.Dense(n_classes, activation="softmax")(x)
+    return _compile_classifier(keras.Model(inputs, outputs, name="wand_cnn"), learning_rate)
 
 
 def dense_autoencoder(

@@ -23,6 +23,7 @@ BUILDERS = {
     "kws_cnn": lambda: models.kws_cnn(),
     "image_cnn": lambda: models.image_cnn(),
     "person_cnn": lambda: models.person_cnn(),
+    "wand_cnn": lambda: models.wand_cnn(),
     "dense_autoencoder": lambda: models.dense_autoencoder(40),
 }
 
@@ -71,11 +72,12 @@ def test_documented_parameter_counts():
     assert models.count_params(models.kws_cnn()) == documented_count(models.kws_cnn.__doc__) == 8456
     assert models.count_params(models.image_cnn()) == documented_count(models.image_cnn.__doc__) == 6914
     assert models.count_params(models.person_cnn()) == documented_count(models.person_cnn.__doc__) == 8226
+    assert models.count_params(models.wand_cnn()) == documented_count(models.wand_cnn.__doc__) == 2148
     example = re.search(r"65·n_features \+ 584\s+parameters \(([\d,]+) for n_features=(\d+)\)", models.dense_autoencoder.__doc__)
     n = int(example.group(2))
     assert models.count_params(models.dense_autoencoder(n)) == int(example.group(1).replace(",", "")) == 65 * n + 584
     assert models.count_params(models.dense_autoencoder(128)) == 65 * 128 + 584
-    for name in ("321", "1,898", "8,456", "6,914", "8,226", "65·n + 584"):
+    for name in ("321", "1,898", "8,456", "6,914", "8,226", "2,148", "65·n + 584"):
         assert name in models.__doc__
 
 
@@ -84,6 +86,7 @@ def test_shapes_and_fixed_batch_of_one():
     assert kws.input_shape == (1, 49, 40, 1) and kws.output_shape == (1, 12)
     assert models.image_cnn((48, 48, 1), 3).output_shape == (1, 3)
     assert models.person_cnn((96, 96, 1), channels=(8, 16, 32)).output_shape == (1, 2)
+    assert models.wand_cnn((64, 1, 6), n_classes=5).output_shape == (1, 5)
     assert models.dense_autoencoder(40, bottleneck=4).output_shape == (1, 40)
     assert models.sine_model().output_shape == (1, 1)
     # A batch-1 model still predicts on bigger batches.
@@ -164,5 +167,5 @@ def test_readme_quotes_the_documented_parameter_counts():
     row = next(line for line in readme.splitlines() if line.startswith("| `course.models` |"))
     for name, builder in [("sine_model", models.sine_model), ("digits_cnn", models.digits_cnn),
                           ("kws_cnn", models.kws_cnn), ("image_cnn", models.image_cnn),
-                          ("person_cnn", models.person_cnn)]:
+                          ("person_cnn", models.person_cnn), ("wand_cnn", models.wand_cnn)]:
         assert f"`{name}` ({models.count_params(builder()):,})" in row, name
