@@ -83,15 +83,27 @@ def add_noise(audio, snr_db, seed):
 """,
         lost=("task3_noise_tests",),
     ),
-    # The spotter is shrunk and trained right but converted to float32 (int8=False): not a full-int8 model and about
-    # four times the flash, so the budget test fails; its accuracy (float on TFLite Micro) and the other tasks keep
-    # their points.
+    # "Wider is more accurate": the learner widens the spotter to 40 channels and documents it, ignoring the flash budget:
+    # its int8 bytes are over 20 KB, so the budget test fails; its accuracy and the other tasks keep their points.
     # Task 6: the int8 layer in C requantizes without rounding (one truncating shift instead of TFLite's
     # two rounded steps): about half of the outputs are one step off, and only task 6 loses its points.
     "0x03-deployment": WrongAnswer(
         solution_cell="task3_solution",
-        source="""spotter, _ = kws.train_spotter(x_train, y_train, model=kws.spotter_model(channels=24))
-spotter_int8 = deploy.convert(spotter, int8=False)
+        source="""def build_spotter():
+    return kws.spotter_model(channels=40)
+
+
+def train_my_spotter(model, x, y):
+    trained, _ = kws.train_spotter(x, y, model=model)
+    return trained
+
+
+DESIGN = {
+    "architecture": "last week's temporal CNN widened to 40 channels",
+    "training": "kws.train_spotter's 20 epochs, as last week",
+    "trade_off": "A wider network hears more voices correctly: I gave up some speed and memory for accuracy on "
+                 "new speakers, which is what the users notice first.",
+}
 """,
         lost=("task3_budget_tests", "task6_tests"),
         also=(("task6_solution", r'''FC_SOURCE = r"""
