@@ -6,13 +6,14 @@ and the references too. Task 4 grades an artifact: the bytes of the learner's mo
 .tflite in the hidden part (`course.deploy.convert(model, int8=False)`, which reproduces Keras's
 predictions); its parameters are counted from those bytes, and it runs on TensorFlow Lite Micro in a child
 process (`course.deploy.tflm_predict`) on the public validation images and on held-out images generated
-here, never in the kernel. No learner model is loaded in the grader.
+here, never in the kernel. No learner model is loaded in the grader. Task 5 grades a person detector the
+same way, on the notebook's validation scenes and on frames of new scenes drawn here.
 """
 import functools
 
 import numpy as np
 
-from course.data import digits
+from course.data import digits, images
 from course.grading.answers import Call, Unsupported
 from course.grading.verdicts import Answers, Check, Verdict, failed, passed
 
@@ -351,8 +352,8 @@ def count_tflite_parameters(model_bytes: bytes) -> int:
     return total
 
 
-def _model_problem(answers: Answers) -> tuple[bytes, int] | str:
-    """(model bytes, parameters), or why the handed-in model cannot be graded."""
+def _model_problem(answers: Answers, budget: int = PARAMETER_BUDGET) -> tuple[bytes, int] | str:
+    """(model bytes, parameters), or why the handed-in model cannot be graded (over `budget` parameters too)."""
     model_bytes = answers.values.get("model_bytes")
     if not isinstance(model_bytes, bytes) or not model_bytes:
         return ARTIFACT
@@ -360,8 +361,8 @@ def _model_problem(answers: Answers) -> tuple[bytes, int] | str:
         n_params = count_tflite_parameters(model_bytes)
     except Exception:  # anything the kernel sent may be handed in as "model bytes"
         return "the model bytes handed in are not a .tflite model (" + ARTIFACT + ")"
-    if n_params > PARAMETER_BUDGET:
-        return f"the converted model has {n_params:,} parameters; the budget is {PARAMETER_BUDGET:,}"
+    if n_params > budget:
+        return f"the converted model has {n_params:,} parameters; the budget is {budget:,}"
     return model_bytes, n_params
 
 
@@ -431,6 +432,67 @@ def _heldout_verdict(answers: Answers) -> Verdict:
     return passed(f"held-out accuracy: {accuracy:.1%} on {len(y)} images")
 
 
+# ------------------------------------------------------------ Task 5 · a person detector in new scenes
+
+PERSON_BUDGET = 8_000
+PERSON_TARGET = 0.80
+PERSON_FRAMES = 800  # per class, images(seed=0): the notebook's frames
+PERSON_VAL_SCENES = "s060"  # scenes from this one on are the notebook's validation scenes
+PERSON_HELDOUT = 300  # per class, drawn at grading time: new scenes with new people
+
+
+def _frames_as_float(x: np.ndarray) -> np.ndarray:
+    return (x / 255.0).astype(np.float32)
+
+
+@functools.cache
+def _person_validation_set() -> tuple[np.ndarray, np.ndarray]:
+    """The notebook's x_frames_val, y_frames_val (public): the frames of scenes s060 on."""
+    frames = images(n_per_class=PERSON_FRAMES, seed=0)
+    val = frames.meta["scene"] >= PERSON_VAL_SCENES
+    return _frames_as_float(frames.x[val]), frames.y[val]
+
+
+@functools.cache
+def _person_heldout_set(assignment: str, salt: str) -> tuple[np.ndarray, np.ndarray]:
+    """Frames of scenes (and their people) drawn from the grader's data randomness, never sent to a kernel."""
+    seed = int(Answers("", {}, [], [], assignment).data_rng(salt).integers(2**31))
+    frames = images(n_per_class=PERSON_HELDOUT, seed=seed)
+    return _frames_as_float(frames.x), frames.y
+
+
+def _person_accuracy(answers: Answers, x: np.ndarray, y: np.ndarray) -> float | str:
+    """The handed-in model's accuracy on (x, y) on TensorFlow Lite Micro, or why it cannot be graded."""
+    model = _model_problem(answers, PERSON_BUDGET)
+    if isinstance(model, str):
+        return model
+    scores = _scores(model[0], x)
+    if isinstance(scores, str):
+        return scores
+    if scores.shape != (len(x), 2):
+        return f"frames of shape (32, 32, 1) should give 2 scores each, got outputs of shape {scores.shape[1:]} per frame"
+    return float(np.mean(np.argmax(scores, axis=-1) == y))
+
+
+def _person_budget_verdict(answers: Answers) -> Verdict:
+    accuracy = _person_accuracy(answers, *_person_validation_set())
+    if isinstance(accuracy, str):
+        return failed(accuracy)
+    if not accuracy >= PERSON_TARGET:
+        return failed(f"validation accuracy {accuracy:.1%} is below {PERSON_TARGET:.0%}: train longer, or check your model")
+    return passed(f"Task 5 (budget and validation): passed — validation accuracy {accuracy:.1%}.")
+
+
+def _person_heldout_verdict(answers: Answers) -> Verdict:
+    x, y = _person_heldout_set(answers.assignment, "person-heldout")
+    accuracy = _person_accuracy(answers, x, y)
+    if isinstance(accuracy, str):
+        return failed(accuracy)
+    if not accuracy >= PERSON_TARGET:
+        return failed(f"accuracy {accuracy:.1%} on {len(y)} frames of new scenes is below the {PERSON_TARGET:.0%} bar")
+    return passed(f"held-out accuracy: {accuracy:.1%} on {len(y)} frames of new scenes with new people")
+
+
 CHECKS = {
     "task1_tests": Check(cases=_softmax_cases, verdict=_softmax_verdict),
     "task2_tests": Check(cases=_cross_entropy_cases, verdict=_cross_entropy_verdict),
@@ -440,4 +502,6 @@ CHECKS = {
                                references=SPLIT_REFERENCES),
     "task4_budget_tests": Check(verdict=_budget_verdict),
     "task4_heldout_tests": Check(verdict=_heldout_verdict),
+    "task5_budget_tests": Check(verdict=_person_budget_verdict),
+    "task5_heldout_tests": Check(verdict=_person_heldout_verdict),
 }
