@@ -83,13 +83,16 @@ def frame_stats(frame: np.ndarray) -> dict[str, float | int]:
 
 
 def plot_frames_by_lighting(data: Dataset, per_condition: int = 4) -> Figure:
-    """A grid of frames: one row per lighting condition, people and empty scenes alternating."""
+    """A grid of frames: one row per lighting condition, empty scenes and people alternating, spread over the data
+    (so over many scenes)."""
     conditions = [c for c in LIGHTING if np.any(data.meta["lighting"] == c)]
     fig = new_figure((1.4 * per_condition, 1.6 * len(conditions)))
     axes = fig.subplots(len(conditions), per_condition, squeeze=False)
     for row, condition in zip(axes, conditions):
-        shown = [np.flatnonzero((data.meta["lighting"] == condition) & (data.y == label % 2))[label // 2]
-                 for label in range(per_condition)]
+        shown = []
+        for column in range(per_condition):
+            matches = np.flatnonzero((data.meta["lighting"] == condition) & (data.y == column % 2))
+            shown.append(matches[(column * len(matches)) // per_condition])
         for ax, i in zip(row, shown):
             ax.imshow(data.x[i, :, :, 0], cmap="gray", vmin=0, vmax=255)
             ax.set_title(f"{condition}: {data.classes[data.y[i]]}", fontsize=7)
@@ -102,7 +105,7 @@ def plot_accuracy_by(accuracy: dict[str, dict[str, float]], counts: dict[str, in
                      title: str = "Accuracy per lighting condition") -> Figure:
     """Grouped bars: for each model (outer keys, e.g. float and int8) its accuracy (%) per group."""
     groups = list(counts)
-    fig = new_figure((6, 3))
+    fig = new_figure((7, 3))
     ax = fig.subplots()
     width = 0.8 / len(accuracy)
     for k, (model, values) in enumerate(accuracy.items()):
@@ -113,7 +116,7 @@ def plot_accuracy_by(accuracy: dict[str, dict[str, float]], counts: dict[str, in
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(50, 100)
     ax.set_title(title)
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
     return fig
 
 
