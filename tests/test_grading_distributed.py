@@ -31,13 +31,15 @@ ANSWERS = {
     "cy": {"total": "def total(xs):\n    raise ValueError('not today')"},
     "dee": {"double": SLOW + "def double(x):\n    return 2 * x"},
 }
-# With the sandbox off, a kernel can reach its grading worker: the kernel's parent is nbgrader, nbgrader's is the
-# worker process (a multiprocessing child). The sandbox's own process namespace makes this impossible.
+# With the sandbox off, a kernel can reach its grading worker: the kernel's nearest ancestor started by
+# multiprocessing is the worker process. The sandbox's own process namespace makes this impossible.
 KILLER = """import os, signal
 def _parent(pid):
     return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
-worker = _parent(os.getppid())
-if b"multiprocessing" in open(f"/proc/{worker}/cmdline", "rb").read():
+worker = os.getppid()
+while worker > 1 and b"multiprocessing" not in open(f"/proc/{worker}/cmdline", "rb").read():
+    worker = _parent(worker)
+if worker > 1:
     os.kill(worker, signal.SIGKILL)
 def double(x):
     return 2 * x"""

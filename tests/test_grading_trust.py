@@ -38,13 +38,15 @@ def test_a_second_checkout_is_graded_with_its_own_course_package(tmp_path, monke
     assert printed == f"course: {course / 'course' / '__init__.py'} second\n"
 
 
-def test_a_canary_that_loses_points_stops_grading_before_any_learner(tmp_path):
+@pytest.mark.parametrize("workers", [None, 1], ids=["serial", "on-a-cluster"])
+def test_a_canary_that_loses_points_stops_grading_before_any_learner(tmp_path, workers):
+    """Serially the canary is graded before nbgrader runs; on a cluster it is the batch's first task."""
     course = make_course(tmp_path / "course")
     checks = course / "source" / ASSIGNMENT / "checks.py"
     checks.write_text(checks.read_text().replace("lambda c: sum(c.args[0])", "lambda c: sum(c.args[0]) + 1"))
     submit(course, "ada", answered(course))
     with pytest.raises(GradingStopped, match=r"instructor's solution.*test_total: 0 of 1 points \(failed: TestFailed: "
                                              r"total is wrong on total\(\[1, 2, 3\]\)\)"):
-        grade(course, ASSIGNMENT)
+        grade(course, ASSIGNMENT, workers=workers)
     assert _submissions(course) == 0, "no learner may be graded"
     assert not (course / "autograded").exists() and not (course / "reports" / f"{ASSIGNMENT}.csv").exists()

@@ -128,21 +128,36 @@ def _record_failed(assignment: str, student: str, timestamp: bytes | None, db_ur
 
 
 def grade_batch(root: Path, assignment: str, students: list[str], client: Client, kit: Kit, db_url: str,
-                fault: Callable[[Graded], str | None]) -> Batch:
-    """Grade `students`' submissions of `assignment` on `client`'s cluster and import each result as it comes.
+                fault: Callable[[Graded], str | None], canary: Submission,
+                check_canary: Callable[[Graded], None]) -> Batch:
+    """Grade `canary`, then `students`' submissions of `assignment` on `client`'s cluster, importing each result
+    as it comes.
 
-    `fault(graded)` names a fault of the grader in a result, or None: then the batch is cancelled and
-    `GraderStopped` raised, after the results already imported.
+    The canary (the instructor's solution) goes first and is judged by `check_canary` before anything is written:
+    it raises to stop the batch (the learners' tasks, already running, are cancelled). `fault(graded)` names a fault
+    of the grader in a learner's result, or None: then the batch is cancelled and `GraderStopped` raised, after the
+    results already imported.
     """
     batch = Batch()
-    with Gradebook(db_url) as gradebook:  # in serial nbgrader's order, whatever order the results come in
-        for student in students:
-            gradebook.update_or_create_student(student)
     steps = import_steps(root)
     [remote_kit] = client.scatter([kit], broadcast=True)
     run = uuid.uuid4().hex[:8]
+    first = client.submit(grade_in_scratch, remote_kit, canary, key=f"grade-{assignment}-{canary.student}-{run}",
+                          retries=0, priority=1)
     futures = {client.submit(grade_in_scratch, remote_kit, _submission(root, assignment, s),
                              key=f"grade-{assignment}-{s}-{run}", retries=0): s for s in students}
+    try:
+        try:
+            check_canary(first.result())
+        except KilledWorker:
+            raise GraderStopped(f"the instructor's solution killed its grading worker {ALLOWED_FAILURES + 1} times: "
+                                f"a fault of the workers' environment", batch) from None
+    except BaseException:
+        client.cancel(list(futures))
+        raise
+    with Gradebook(db_url) as gradebook:  # in serial nbgrader's order, whatever order the results come in
+        for student in students:
+            gradebook.update_or_create_student(student)
     failures = 0
     with tqdm(total=len(futures), desc=f"grading {assignment}", unit="submission", disable=None,
               file=sys.stderr) as bar:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.plugins import CsvExportPlugin
 from sqlalchemy.exc import SQLAlchemyError
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -20,13 +21,25 @@ from course.grading.nbgrader import CONFIG_FILE
 GRADEBOOK = "gradebook.db"  # nbgrader's default SQLite file, in the course directory
 
 
-def gradebook_url(root: Path) -> str:
-    """The SQLAlchemy URL of the gradebook of the course at `root`, as nbgrader resolves it from the course's
-    configuration: its `CourseDirectory.db_url`, else the SQLite file `gradebook.db` in the course directory."""
+def _course_directory(root: Path) -> CourseDirectory:
     config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
     coursedir = CourseDirectory(config=config)
     coursedir.root = str(Path(root).resolve())
-    return coursedir.db_url
+    return coursedir
+
+
+def gradebook_url(root: Path) -> str:
+    """The SQLAlchemy URL of the gradebook of the course at `root`, as nbgrader resolves it from the course's
+    configuration: its `CourseDirectory.db_url`, else the SQLite file `gradebook.db` in the course directory."""
+    return _course_directory(root).db_url
+
+
+def export_grades(root: Path, dest: Path) -> None:
+    """Write the gradebook of the course at `root` as nbgrader's CSV export (what `nbgrader export --to dest`
+    writes), in this process."""
+    coursedir = _course_directory(root)
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        CsvExportPlugin(to=str(dest)).export(gradebook)
 
 
 def sqlite_path(url: str) -> Path | None:

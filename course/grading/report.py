@@ -40,6 +40,7 @@ from course.grading.distributed import (
 )
 from course.grading.gradebook import (
     backup_gradebook,
+    export_grades,
     gradebook_damage,
     gradebook_url,
     restore_gradebook,
@@ -48,7 +49,7 @@ from course.grading.gradebook import (
 from course.grading.intake import read_notebook, refusal
 from course.grading.nbgrader import assignments, nbgrader_env, run_nbgrader
 from course.grading.sandbox import DEADLINE_MESSAGE, MEMORY_LIMIT_MESSAGE, SandboxUnavailable
-from course.grading.scratch import Submission, grade_in_scratch, make_kit
+from course.grading.scratch import Graded, Submission, grade_in_scratch, make_kit
 from course.grading.verdicts import GraderFault
 
 REASONS = ("ok", "refused", "missing notebook", "invalid notebook", KILLED_WORKER, "kernel crash", "timeout",
@@ -262,30 +263,40 @@ def grader_faults(log: str) -> list[str]:
     return [line.strip() for line in log.splitlines() if any(f"{fault}:" in line for fault in GRADER_FAULTS)]
 
 
-def canary_failures(root: Path, assignment: str) -> list[str]:
-    """What the instructor's own solution loses when graded like a learner's: nothing, or the fault.
+def canary(root: Path, assignment: str) -> Submission:
+    """The instructor's solution of `assignment`, submitted like a learner's (the canary)."""
+    return Submission(CANARY, {name: (root / "source" / assignment / name).read_bytes()
+                               for name in _notebook_names(root, assignment)})
 
-    It is graded exactly as a distributed worker grades a submission (`course.grading.scratch`: a private
-    scratch course with the same configuration, sandbox, secret and checks), so the course's gradebook and
-    folders are untouched whatever happens.
-    """
-    files = {name: (root / "source" / assignment / name).read_bytes() for name in _notebook_names(root, assignment)}
-    graded = grade_in_scratch(make_kit(root, assignment), Submission(CANARY, files))
+
+def canary_failures(graded: Graded) -> list[str]:
+    """What the canary lost when graded like a learner's (`course.grading.scratch`: a private scratch course with
+    the same configuration, sandbox, secret and checks): nothing, or the fault."""
     faults = grader_faults(graded.log)
     if faults:
         return faults[:3]
-    missing = [name for name in files if name not in graded.files]
-    if missing:
+    if not any(name.endswith(".ipynb") for name in graded.files):
         last = (graded.log.strip().splitlines() or ["no log"])[-1]
-        return [f"nbgrader could not grade the solution's {', '.join(missing)}: {last}"]
+        return [f"nbgrader could not grade the solution: {last}"]
     failures = []
-    for name in files:
-        for cell in nbformat.reads(graded.files[name].decode(), as_version=4).cells:
-            if cell.cell_type == "code" and is_grade(cell):
-                score, max_score = determine_grade(cell)
-                if (score or 0) < max_score:
-                    failures.append(f"{_grade_id(cell)}: {score or 0:g} of {max_score:g} points ({cell_status(cell)})")
+    for name, data in sorted(graded.files.items()):
+        if name.endswith(".ipynb"):
+            for cell in nbformat.reads(data.decode(), as_version=4).cells:
+                if cell.cell_type == "code" and is_grade(cell):
+                    score, max_score = determine_grade(cell)
+                    if (score or 0) < max_score:
+                        failures.append(f"{_grade_id(cell)}: {score or 0:g} of {max_score:g} points "
+                                        f"({cell_status(cell)})")
     return failures
+
+
+def check_canary(assignment: str, graded: Graded) -> None:
+    """Raise `GradingStopped` if the canary lost anything: then no learner's grade may be written."""
+    failures = canary_failures(graded)
+    if failures:
+        raise GradingStopped(f"grading of {assignment} stopped before any learner: the instructor's solution, "
+                             f"graded as a learner's would be, lost points — a fault of the grader or its "
+                             f"environment, not of any learner: " + "; ".join(failures))
 
 
 def already_graded(root: Path, assignment: str, student: str) -> bool:
@@ -323,12 +334,15 @@ def _grade_serial(root: Path, assignment: str, student: str | None, regrade: boo
 
 def _grade_distributed(root: Path, assignment: str, students: list[str], url: str, workers: int | None,
                        scheduler: str | None, threads: int | None) -> tuple[Batch, str | None]:
-    """Grade `students` on a Dask cluster; returns the batch and the grader's fault that stopped it, if any."""
+    """Grade the canary, then `students`, on a Dask cluster; returns the batch and the grader's fault that stopped
+    it, if any (`GradingStopped` if the canary lost points)."""
     kit = make_kit(root, assignment, threads or (threads_per_worker(workers) if workers else None))
     with _cluster(workers, scheduler) as client:
         try:
             return grade_batch(root, assignment, students, client, kit, url,
-                               fault=lambda graded: "; ".join(grader_faults(graded.log)[:3]) or None), None
+                               fault=lambda graded: "; ".join(grader_faults(graded.log)[:3]) or None,
+                               canary=canary(root, assignment),
+                               check_canary=lambda graded: check_canary(assignment, graded)), None
         except GraderStopped as stopped:
             return stopped.batch, str(stopped)
 
@@ -345,11 +359,9 @@ def grade(root: Path, assignment: str, student: str | None = None, *, regrade: b
     """
     root = Path(root).resolve()
     check_assignment(root, assignment)
-    failures = canary_failures(root, assignment)
-    if failures:
-        raise GradingStopped(f"grading of {assignment} stopped before any learner: the instructor's solution, "
-                             f"graded as a learner's would be, lost points — a fault of the grader or its "
-                             f"environment, not of any learner: " + "; ".join(failures))
+    distributed = bool(workers or scheduler)
+    if not distributed:  # on a cluster, the canary is the batch's first task (where the learners are graded)
+        check_canary(assignment, grade_in_scratch(make_kit(root, assignment), canary(root, assignment)))
     reports_dir = root / "reports"
     reports_dir.mkdir(exist_ok=True)
     refused = refusals(root, assignment, student)
@@ -357,7 +369,7 @@ def grade(root: Path, assignment: str, student: str | None = None, *, regrade: b
     backup = reports_dir / f"gradebook.db.before-{assignment}"
     restorable = backup_gradebook(url, backup)
     lost, imported = {}, []
-    if workers or scheduler:
+    if distributed:
         students = [s for s in submitted_students(root, assignment, student)
                     if s not in refused and (regrade or not already_graded(root, assignment, s))]
         batch, problem = _grade_distributed(root, assignment, students, url, workers, scheduler, threads)
@@ -376,7 +388,7 @@ def grade(root: Path, assignment: str, student: str | None = None, *, regrade: b
                  f"the grades written before the fault stay ({len(imported)} imported; the next run grades the rest)")
         raise GradingStopped(f"grading of {assignment} stopped, {state}: {problem} "
                              f"(nbgrader's log: {reports_dir / f'{assignment}.log'})")
-    run_nbgrader(["export", "--to", str(reports_dir / "grades.csv")], cwd=root)
+    export_grades(root, reports_dir / "grades.csv")
     return write_report(build_report(root, assignment, log, refused, lost), reports_dir / f"{assignment}.csv")
 
 
