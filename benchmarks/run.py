@@ -372,6 +372,9 @@ def main(selected: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] in (["--help"], ["-h"]):
+        print(__doc__)
+        sys.exit(0)
     if sys.argv[1:] == ["--firmware"]:
         update_firmware_section()
         sys.exit(0)
