@@ -75,8 +75,11 @@ def test_every_notebook_has_a_template_and_a_spanish_catalog(path):
 SPANS = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$|`[^`\n]+`|\]\([^)\s]+\)", re.S)
 
 
-@pytest.mark.parametrize("path", ["notebooks/0x00-welcome.ipynb", "source/0x00-welcome/0x00-welcome.ipynb"])
-def test_spanish_week_0x00_is_complete_and_keeps_code_math_and_links(path):
+SPANISH_TITLES = {"0x00-welcome": "# 0x00 · Bienvenida a TinyML", "0x01-fundamentals": "# 0x01 · Fundamentos"}
+
+
+@pytest.mark.parametrize("path", [path for path in NOTEBOOKS if any(week in path for week in SPANISH_TITLES)])
+def test_spanish_weeks_are_complete_and_keep_code_math_and_links(path):
     english = nbformat.read(ROOT / path, as_version=4)
     spanish, fallbacks = translate_file(ROOT, path, "es")
     assert not fallbacks, [str(f) for f in fallbacks]
@@ -87,7 +90,7 @@ def test_spanish_week_0x00_is_complete_and_keeps_code_math_and_links(path):
         elif before.source != after.source:
             assert set(SPANS.findall(before.source)) <= set(SPANS.findall(after.source)), before.id
             assert after.source.split("\n")[0].startswith("#") == before.source.split("\n")[0].startswith("#")
-    assert spanish.cells[0].source.startswith("# 0x00 · Bienvenida a TinyML")
+    assert spanish.cells[0].source.startswith(SPANISH_TITLES[path.split("/")[-1].removesuffix(".ipynb")])
 
 
 def test_translate_extract_command_writes_and_updates_catalogs(tmp_path):
