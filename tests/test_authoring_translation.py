@@ -75,7 +75,8 @@ def test_every_notebook_has_a_template_and_a_spanish_catalog(path):
 SPANS = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$|`[^`\n]+`|\]\([^)\s]+\)", re.S)
 
 
-SPANISH_TITLES = {"0x00-welcome": "# 0x00 · Bienvenida a TinyML", "0x01-fundamentals": "# 0x01 · Fundamentos"}
+SPANISH_TITLES = {"0x00-welcome": "# 0x00 · Bienvenida a TinyML", "0x01-fundamentals": "# 0x01 · Fundamentos",
+                  "0x04-mlops": "# 0x04 · MLOps y TinyML responsable"}
 
 
 @pytest.mark.parametrize("path", [path for path in NOTEBOOKS if any(week in path for week in SPANISH_TITLES)])
