@@ -48,3 +48,19 @@ def test_week_0x04s_autoencoders_against_the_budget():
 
     assert budget.stored_numbers(detector(96, 32, 8)) == 7016
     assert budget.stored_numbers({"bands": 16, **detector(48, 16, 4)}) == 1845
+
+
+def test_a_written_down_design_needs_each_part_and_a_trade_off_of_twenty_words():
+    keys = ("architecture", "training", "trade_off")
+    good = {"architecture": "three conv layers, 24 channels", "training": "30 epochs, batches of 64",
+            "trade_off": " ".join(["word"] * budget.MIN_TRADE_OFF_WORDS)}
+    assert budget.design_problem(good, keys) is None
+    assert budget.design_problem("a text", keys) == "DESIGN must be a dict with the texts architecture, training, trade_off"
+    assert budget.design_problem({**good, "training": "Adam"}, keys) == "describe your training in DESIGN (a few words each)"
+    assert "at least 20 words" in budget.design_problem({**good, "trade_off": "smaller is better"}, keys)
+
+
+@pytest.mark.parametrize("seconds", [41.0, -1, True, "12", None])
+def test_a_training_time_outside_the_budget_or_not_a_number_is_a_problem(seconds):
+    assert budget.training_time_problem(seconds, 40.0) == f"training took {seconds!r} s: the budget is 40 s"
+    assert budget.training_time_problem(39.5, 40.0) is None

@@ -3,13 +3,17 @@
 A detector or a spotter designed by a learner can be anything that their own code understands — a dict
 of NumPy arrays, a Keras model, a scikit-learn estimator, a tuple of those. `stored_numbers` counts the
 numbers the device would have to keep of it (weights, means, scales, thresholds), whatever its form, so
-that a test can hold every design to the same budget; `timed` measures a training call's wall time.
+that a test can hold every design to the same budget; `timed` measures a training call's wall time;
+`design_problem` says whether the written-down design (a `DESIGN` dict of texts) follows the tasks' rule.
 """
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+MIN_WORDS = 3  # the least each part of a written-down design says (features, architecture, training, ...)
+MIN_TRADE_OFF_WORDS = 20  # the least its trade-off says: what was given up, for what, and what decided it
 
 
 def stored_numbers(thing: Any) -> int:
@@ -36,3 +40,25 @@ def timed(function: Callable, *args: Any, **kwargs: Any) -> tuple[Any, float]:
     start = time.perf_counter()
     result = function(*args, **kwargs)
     return result, time.perf_counter() - start
+
+
+def design_problem(design: Any, keys: tuple[str, ...]) -> str | None:
+    """Why a design task's `DESIGN` is not a written-down design, or None: a dict with a text for each of `keys`
+    (at least MIN_WORDS words each), the last of them, `trade_off`, of at least MIN_TRADE_OFF_WORDS words."""
+    if not isinstance(design, dict) or not set(keys) <= set(design):
+        return f"DESIGN must be a dict with the texts {', '.join(keys)}"
+    short = [key for key in keys[:-1] if not isinstance(design[key], str) or len(design[key].split()) < MIN_WORDS]
+    if short:
+        return f"describe your {', '.join(short)} in DESIGN (a few words each)"
+    trade_off = design[keys[-1]]
+    if not isinstance(trade_off, str) or len(trade_off.split()) < MIN_TRADE_OFF_WORDS:
+        return (f"DESIGN['{keys[-1]}']: at least {MIN_TRADE_OFF_WORDS} words on what you gave up, for what, and which "
+                "measurements decided it")
+    return None
+
+
+def training_time_problem(seconds: Any, budget: float) -> str | None:
+    """Why a training time handed in breaks the `budget` (seconds), or None."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= budget:
+        return f"training took {seconds!r} s: the budget is {budget:g} s"
+    return None

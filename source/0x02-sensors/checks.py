@@ -19,6 +19,7 @@ from course.grading.answers import Call
 from course.grading.hidden import grading_rng
 from course.grading.verdicts import Answers, Check, Verdict, case_failure, failed, passed
 from course.lessons import kws
+from course.lessons.budget import design_problem, training_time_problem
 from course.units import INT16_FULL_SCALE
 
 ASSIGNMENT = Path(__file__).resolve().parent.name  # what Answers.assignment is when grading this folder
@@ -26,7 +27,6 @@ SILENCE_LOG = float(np.log(1e-6))
 PARAMETER_BUDGET = 10_000  # int8: about one byte each, plus a few KB of structure, within 0x03's 20 KB
 MAX_TRAIN_SECONDS = 40.0  # train_my_spotter on the notebook's 2,400 clips
 DESIGN_KEYS = ("features", "architecture", "training", "trade_off")
-MIN_TRADE_OFF_WORDS = 20
 N_CLASSES = 8  # len(data.classes): silence, unknown and six keywords
 MAX_HIDDEN_CLIPS = 640  # keeps every cell's cases together well below the codec's 32 MiB (640 clips ≈ 27 M characters)
 
@@ -441,22 +441,9 @@ def _budget_cases(rng: np.random.Generator) -> list[Call]:
                  label="the visible check clips (keywords(n_per_class=2, n_speakers=4, seed=25))")]
 
 
-def _design_problem(design: Any, seconds: Any) -> str | None:
-    """Why the DESIGN or the training time handed in break the task's rules, or None."""
-    if not isinstance(design, dict) or not set(DESIGN_KEYS) <= set(design):
-        return f"DESIGN must be a dict with the texts {', '.join(DESIGN_KEYS)}"
-    if not all(isinstance(design[k], str) and len(design[k].split()) >= 3 for k in DESIGN_KEYS[:-1]):
-        return "describe your features, architecture and training in DESIGN (a few words each)"
-    if not isinstance(design["trade_off"], str) or len(design["trade_off"].split()) < MIN_TRADE_OFF_WORDS:
-        return (f"DESIGN['trade_off']: at least {MIN_TRADE_OFF_WORDS} words on what you gave up, for what, and which "
-                "measurements decided it")
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= MAX_TRAIN_SECONDS:
-        return f"training took {seconds!r} s: the budget is {MAX_TRAIN_SECONDS:g} s"
-    return None
-
-
 def _budget_verdict(answers: Answers) -> Verdict:
-    problem = _design_problem(answers.values.get("design"), answers.values.get("train_seconds"))
+    problem = (design_problem(answers.values.get("design"), DESIGN_KEYS)
+               or training_time_problem(answers.values.get("train_seconds"), MAX_TRAIN_SECONDS))
     if problem:
         return failed(problem)
     model = answers.values.get("spotter_tflite")

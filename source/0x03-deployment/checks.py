@@ -27,13 +27,13 @@ from course import data, deploy
 from course.grading.answers import Call
 from course.grading.verdicts import Answers, Check, Verdict, case_failure, failed, passed
 from course.lessons import kws
+from course.lessons.budget import design_problem, training_time_problem
 from course.quantization import dequantize, quantize
 from course.units import KIB
 
 INT8_BAR = 0.90  # int8 accuracy on unseen speakers, and at most 1 point (plus chance) below float
 MAX_TRAIN_SECONDS = 40.0  # train_my_spotter on the notebook's training clips
 DESIGN_KEYS = ("architecture", "training", "trade_off")
-MIN_TRADE_OFF_WORDS = 20
 FLOAT_MARGIN = 0.01
 
 
@@ -229,22 +229,9 @@ def _model_bytes(answers: Answers, name: str) -> bytes | None:
     return value if isinstance(value, bytes) and value else None
 
 
-def _design_problem(design: Any, seconds: Any) -> str | None:
-    """Why the DESIGN or the training time handed in break the task's rules, or None."""
-    if not isinstance(design, dict) or not set(DESIGN_KEYS) <= set(design):
-        return f"DESIGN must be a dict with the texts {', '.join(DESIGN_KEYS)}"
-    if not all(isinstance(design[k], str) and len(design[k].split()) >= 3 for k in DESIGN_KEYS[:-1]):
-        return "describe your architecture and training in DESIGN (a few words each)"
-    if not isinstance(design["trade_off"], str) or len(design["trade_off"].split()) < MIN_TRADE_OFF_WORDS:
-        return (f"DESIGN['trade_off']: at least {MIN_TRADE_OFF_WORDS} words on what you gave up, for what, and which "
-                "measurements decided it")
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= MAX_TRAIN_SECONDS:
-        return f"training took {seconds!r} s: the budget is {MAX_TRAIN_SECONDS:g} s"
-    return None
-
-
 def _budget_verdict(answers: Answers) -> Verdict:
-    problem = _design_problem(answers.values.get("design"), answers.values.get("train_seconds"))
+    problem = (design_problem(answers.values.get("design"), DESIGN_KEYS)
+               or training_time_problem(answers.values.get("train_seconds"), MAX_TRAIN_SECONDS))
     if problem:
         return failed(problem)
     model = _model_bytes(answers, "spotter_int8")

@@ -18,6 +18,7 @@ from course.grading.answers import Call, Unsupported
 from course.grading.hidden import grading_seed
 from course.grading.verdicts import Answers, Check, Verdict, case_failure, failed, passed
 from course.lessons import anomaly
+from course.lessons.budget import design_problem
 from course.lessons.fairness import disparity as reference_disparity
 from course.lessons.fairness import group_accuracy
 
@@ -91,7 +92,6 @@ VISIBLE_AUC, HIDDEN_AUC = 0.85, 0.9
 MAX_STORED = 4000  # numbers the detector may store: 16 KB as float32, the week's flash budget (manifest: flash_kb)
 MAX_TRAIN_SECONDS = 15.0  # training on 200 windows, features included, TensorFlow already loaded
 DESIGN_KEYS = ("features", "model", "training", "trade_off")
-MIN_TRADE_OFF_WORDS = 20
 
 
 @functools.cache
@@ -152,19 +152,6 @@ def _scores(answers: Answers, index: int, n: int) -> tuple[np.ndarray | None, st
     return scores, None
 
 
-def _design_problem(design: Any) -> str | None:
-    """Why the DESIGN handed in is not a written-down design, or None."""
-    if not isinstance(design, dict) or not set(DESIGN_KEYS) <= set(design):
-        return f"DESIGN must be a dict with the texts {', '.join(DESIGN_KEYS)}"
-    short = [key for key in DESIGN_KEYS[:-1] if not isinstance(design[key], str) or len(design[key].split()) < 3]
-    if short:
-        return f"describe your {', '.join(short)} in DESIGN (a few words each)"
-    trade_off = design["trade_off"]
-    if not isinstance(trade_off, str) or len(trade_off.split()) < MIN_TRADE_OFF_WORDS:
-        return f"DESIGN['trade_off']: at least {MIN_TRADE_OFF_WORDS} words on what you gave up, for what, and what you measured"
-    return None
-
-
 def _budget_problem(stored: Any, seconds: Any, where: str) -> str | None:
     """Why a detector trained on `where` breaks the budget (numbers stored, training seconds), or None."""
     stored, seconds = _number(stored), _number(seconds)
@@ -178,7 +165,7 @@ def _budget_problem(stored: Any, seconds: Any, where: str) -> str | None:
 
 
 def _detector_verdict(answers: Answers) -> Verdict:
-    problem = _design_problem(answers.values.get("design"))
+    problem = design_problem(answers.values.get("design"), DESIGN_KEYS)
     if problem:
         return failed(problem)
     stored = _number(answers.values.get("stored"))
