@@ -8,7 +8,6 @@ never leave the grader. The parameter budget is counted in the spotter's TFLite 
 """
 import functools
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
