@@ -55,7 +55,21 @@ def battery_life_days(capacity_mah, active_ma, sleep_ma, duty_cycle):
     n_val = int(round(val_fraction * len(groups)))
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 """,
-        lost=("task3_leakage_tests",),
+        lost=("task3_leakage_tests", "task5_budget_tests", "task5_heldout_tests"),
+        # A person detector that reads every pixel (Flatten, then Dense): 8,218 parameters, over the budget of
+        # 8,000 — the budget fails both graded cells of task 5.
+        also=(("task5_solution", """seed_everything(0)
+person_model = keras.Sequential([
+    keras.Input((32, 32, 1)),
+    keras.layers.Flatten(),
+    keras.layers.Dense(8, activation="relu"),
+    keras.layers.Dense(2, activation="softmax"),
+])
+person_model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+person_model.fit(x_frames_train, y_frames_train, epochs=5, batch_size=32, verbose=0)
+person_val_accuracy = float(np.mean(np.argmax(person_model.predict(x_frames_val, verbose=0), axis=-1) == y_frames_val))
+print(f"{count_params(person_model):,} parameters, validation accuracy {person_val_accuracy:.1%} (new scenes)")
+"""),),
     ),
     # Noise scaled with 20·log10 (the amplitude rule) applied to power: the SNR comes out at half the
     # decibels asked for. The time shift in the same cell is right and keeps its point.
