@@ -73,8 +73,8 @@ def test_every_notebook_has_a_template_and_a_spanish_catalog(path):
 
 
 # A code span may run onto the next line (CommonMark), as in the 0x02 assignment's Task 4.
-# So may inline math, as in the 0x03 lecture's §2.2 ($q_y = ...$ broken after a \cdot).
-SPANS = re.compile(r"\$\$.+?\$\$|\$[^$]+\$|`[^`]+`|\]\([^)\s]+\)", re.S)
+# So may inline math, as in the 0x03 lecture's §2.2 ($q_y = ...$ broken after a \cdot); a fenced block is one span.
+SPANS = re.compile(r"```.+?```|\$\$.+?\$\$|\$[^$]+\$|`[^`]+`|\]\([^)\s]+\)", re.S)
 
 
 SPANISH_TITLES = {"0x00-welcome": "# 0x00 · Bienvenida a TinyML", "0x01-fundamentals": "# 0x01 · Fundamentos",
