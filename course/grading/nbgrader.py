@@ -3,12 +3,10 @@
 The repository root is the nbgrader course directory (`nbgrader_config.py`, `source/`, `release/`).
 """
 import contextlib
-import ctypes
 import io
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -30,7 +28,6 @@ from course.notebook.quiet import with_tf_environment
 
 CONFIG_FILE = "nbgrader_config.py"
 REMIX_FILE = "remix.yml"  # a remix's own configuration: its modules, term and language (course.authoring.remix)
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 LOG_FORMAT = "[%(name)s | %(levelname)s] %(message)s"  # nbgrader's command-line log lines
 
 
@@ -48,21 +45,12 @@ def nbgrader_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-_prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before any fork: no dlopen in a forked child
-
-
-def _die_with_parent() -> None:
-    """In a child process: ask Linux to kill it when its parent dies (prctl PR_SET_PDEATHSIG)."""
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 def run_nbgrader(args: list[str], cwd: Path, check: bool = True, timeout: float | None = None,
-                 env: dict[str, str] | None = None, die_with_parent: bool = False) -> subprocess.CompletedProcess:
-    """Run `nbgrader <args>` in the course directory `cwd`, capturing its output (`die_with_parent`: killed
-    with the calling process, e.g. a grading worker that dies; its sandboxed kernels die with it)."""
+                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `nbgrader <args>` in the course directory `cwd`, capturing its output."""
     command = [str(Path(sys.executable).parent / "nbgrader"), *args]
     result = subprocess.run(command, cwd=cwd, env=env or nbgrader_env(), capture_output=True, text=True,
-                            timeout=timeout, check=False, preexec_fn=_die_with_parent if die_with_parent else None)
+                            timeout=timeout, check=False)
     if check and result.returncode != 0:
         raise RuntimeError(f"`nbgrader {' '.join(args)}` failed ({result.returncode}):\n"
                            f"{result.stdout}\n{result.stderr}")

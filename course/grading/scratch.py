@@ -4,7 +4,7 @@ Everything travels as bytes (`Kit`: the course's config and the assignment's sou
 learner's files; `Graded`: the autograded files and nbgrader's log), so a worker needs no shared file system,
 only the same environment (the `course` package, nbgrader, bubblewrap). The scratch course has its own SQLite
 gradebook, thrown away with it: the course's gradebook is written by the coordinator alone
-(`course.grading.distributed`). Each scratch course runs the real `nbgrader autograde` with the course's own
+(`course.grading.distributed`). Each scratch course runs nbgrader's own autograde with the course's own
 `nbgrader_config.py`, so a submission is sandboxed, judged and scored exactly as in serial grading; nbgrader runs
 in the worker's own process (`run_converter`), so a task does not pay for starting it.
 """
@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import course
-from course.grading.hidden import SECRET_VARIABLE
 from nbgrader.converters import Autograde, GenerateAssignment
 
+import course
+from course.grading.hidden import SECRET_VARIABLE
 from course.grading.nbgrader import CONFIG_FILE, nbgrader_env, run_converter
 from course.grading.sandbox import THREAD_VARIABLES
 from course.grading.verdicts import GraderFault
@@ -125,8 +125,8 @@ def _prepared_course(kit: Kit) -> Path:
             log, ok = run_converter(GenerateAssignment, folder, _scratch_settings(folder, kit.assignment),
                                     env=grading_env(kit))
             if not ok:
-                raise RuntimeError(f"{GraderFault.__name__}: nbgrader could not generate {kit.assignment} on this worker:\n"
-                                   f"{log}")
+                raise RuntimeError(f"{GraderFault.__name__}: nbgrader could not generate {kit.assignment} on this "
+                                   f"worker:\n{log}")
             _prepared[kit.digest] = folder
         return _prepared[kit.digest]
 
@@ -143,9 +143,9 @@ def grading_env(kit: Kit) -> dict[str, str]:
 def grade_in_scratch(kit: Kit, submission: Submission) -> Graded:
     """Autograde `submission` with nbgrader in a private scratch course made from `kit`."""
     if kit.course_digest != course_digest():
-        return Graded(submission.student, log=f"{GraderFault.__name__}: this worker's course package ({course_digest()}) is "
-                                              f"not the coordinator's ({kit.course_digest}): install the same "
-                                              f"checkout on every worker", returncode=1)
+        return Graded(submission.student, returncode=1,
+                      log=f"{GraderFault.__name__}: this worker's course package ({course_digest()}) is not the "
+                          f"coordinator's ({kit.course_digest}): install the same checkout on every worker")
     try:
         template = _prepared_course(kit)
     except RuntimeError as error:
