@@ -269,30 +269,29 @@ def canary(root: Path, assignment: str) -> Submission:
                                for name in _notebook_names(root, assignment)})
 
 
-def canary_failures(graded: Graded) -> list[str]:
-    """What the canary lost when graded like a learner's (`course.grading.scratch`: a private scratch course with
-    the same configuration, sandbox, secret and checks): nothing, or the fault."""
+def canary_failures(submitted: Submission, graded: Graded) -> list[str]:
+    """What the canary (`submitted`) lost when graded like a learner's (`course.grading.scratch`: a private scratch
+    course with the same configuration, sandbox, secret and checks): nothing, or the fault."""
     faults = grader_faults(graded.log)
     if faults:
         return faults[:3]
-    if not any(name.endswith(".ipynb") for name in graded.files):
+    missing = [name for name in submitted.files if name not in graded.files]
+    if missing:
         last = (graded.log.strip().splitlines() or ["no log"])[-1]
-        return [f"nbgrader could not grade the solution: {last}"]
+        return [f"nbgrader could not grade the solution's {', '.join(missing)}: {last}"]
     failures = []
-    for name, data in sorted(graded.files.items()):
-        if name.endswith(".ipynb"):
-            for cell in nbformat.reads(data.decode(), as_version=4).cells:
-                if cell.cell_type == "code" and is_grade(cell):
-                    score, max_score = determine_grade(cell)
-                    if (score or 0) < max_score:
-                        failures.append(f"{_grade_id(cell)}: {score or 0:g} of {max_score:g} points "
-                                        f"({cell_status(cell)})")
+    for name in submitted.files:
+        for cell in nbformat.reads(graded.files[name].decode(), as_version=4).cells:
+            if cell.cell_type == "code" and is_grade(cell):
+                score, max_score = determine_grade(cell)
+                if (score or 0) < max_score:
+                    failures.append(f"{_grade_id(cell)}: {score or 0:g} of {max_score:g} points ({cell_status(cell)})")
     return failures
 
 
-def check_canary(assignment: str, graded: Graded) -> None:
+def check_canary(assignment: str, submitted: Submission, graded: Graded) -> None:
     """Raise `GradingStopped` if the canary lost anything: then no learner's grade may be written."""
-    failures = canary_failures(graded)
+    failures = canary_failures(submitted, graded)
     if failures:
         raise GradingStopped(f"grading of {assignment} stopped before any learner: the instructor's solution, "
                              f"graded as a learner's would be, lost points — a fault of the grader or its "
@@ -337,12 +336,13 @@ def _grade_distributed(root: Path, assignment: str, students: list[str], url: st
     """Grade the canary, then `students`, on a Dask cluster; returns the batch and the grader's fault that stopped
     it, if any (`GradingStopped` if the canary lost points)."""
     kit = make_kit(root, assignment, threads or (threads_per_worker(workers) if workers else None))
+    solution = canary(root, assignment)
     with _cluster(workers, scheduler) as client:
         try:
             return grade_batch(root, assignment, students, client, kit, url,
                                fault=lambda graded: "; ".join(grader_faults(graded.log)[:3]) or None,
-                               canary=canary(root, assignment),
-                               check_canary=lambda graded: check_canary(assignment, graded)), None
+                               canary=solution,
+                               check_canary=lambda graded: check_canary(assignment, solution, graded)), None
         except GraderStopped as stopped:
             return stopped.batch, str(stopped)
 
@@ -361,7 +361,8 @@ def grade(root: Path, assignment: str, student: str | None = None, *, regrade: b
     check_assignment(root, assignment)
     distributed = bool(workers or scheduler)
     if not distributed:  # on a cluster, the canary is the batch's first task (where the learners are graded)
-        check_canary(assignment, grade_in_scratch(make_kit(root, assignment), canary(root, assignment)))
+        solution = canary(root, assignment)
+        check_canary(assignment, solution, grade_in_scratch(make_kit(root, assignment), solution))
     reports_dir = root / "reports"
     reports_dir.mkdir(exist_ok=True)
     refused = refusals(root, assignment, student)
