@@ -145,7 +145,29 @@ void fc_int8(const int8_t *input, int in_features, const int8_t *weights, const 
         source="""def threshold_for_false_alarm_rate(normal_scores, rate):
     return float(np.quantile(np.asarray(normal_scores, dtype=float), 1 - rate))
 """,
-        lost=("task2_tests",),
+        lost=("task2_tests", "task1_tests"),
+        # The lecture's detector copied as the design: it detects well but stores 7,016 numbers, over the budget of
+        # 4,000 — task 1 is lost whatever its AUC.
+        also=(("task1_solution", """def train_detector(normal_windows, sample_rate):
+    features = anomaly.vibration_features(normal_windows, sample_rate)
+    scaler = anomaly.fit_scaler(features)
+    model, _ = anomaly.train_autoencoder(anomaly.scale(features, scaler), seed=0)
+    return {"scaler": scaler, "model": model}
+
+
+def score_windows(detector, windows, sample_rate):
+    features = anomaly.vibration_features(windows, sample_rate)
+    return anomaly.anomaly_scores(detector["model"], anomaly.scale(features, detector["scaler"]))
+
+
+DESIGN = {
+    "features": "log energies in 32 bands per axis, as in the lecture",
+    "model": "the lecture's 96-32-8-32-96 dense autoencoder, scored by reconstruction error",
+    "training": "train_autoencoder with its default epochs on the 200 normal windows",
+    "trade_off": "I kept the lecture's recipe because it detected the faults best in the lecture, and I gave up "
+                 "nothing: more bands and a wider model should only help on new machines.",
+}
+"""),),
     ),
 }
 
