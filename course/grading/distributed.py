@@ -140,8 +140,10 @@ def grade_batch(root: Path, assignment: str, students: list[str], client: Client
     """
     batch = Batch()
     steps = import_steps(root)
-    [remote_kit] = client.scatter([kit], broadcast=True)
     run = uuid.uuid4().hex[:8]
+    # A task, not scattered data: if every worker dies at once, the scheduler makes it again (scattered data would
+    # be lost, and every submission waiting for it cancelled).
+    remote_kit = client.submit(_the_kit, kit, key=f"kit-{assignment}-{run}", pure=False)
     first = client.submit(grade_in_scratch, remote_kit, canary, key=f"grade-{assignment}-{canary.student}-{run}",
                           retries=0, priority=1)
     futures = {client.submit(grade_in_scratch, remote_kit, _submission(root, assignment, s),
@@ -181,6 +183,10 @@ def grade_batch(root: Path, assignment: str, students: list[str], client: Client
             bar.update()
             bar.set_postfix(failures=failures, refresh=False)
     return batch
+
+
+def _the_kit(kit: Kit) -> Kit:
+    return kit
 
 
 def _submission(root: Path, assignment: str, student: str) -> Submission:
