@@ -48,6 +48,7 @@ from course.grading.nbgrader import copy_course, nbgrader_env, run_nbgrader
 from course.grading.distributed import local_client, threads_per_worker
 from course.grading.report import grade
 from course.grading.sandbox import SANDBOX_VARIABLE
+from course.lessons.budget import timed
 from course.lessons.optimize import ms_per_inference
 from course.notebook.metrics import read_metrics
 
@@ -55,13 +56,6 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 METRICS = ROOT / "benchmarks" / "metrics.json"  # every value each notebook recorded in the last full run
 BUDGET_SECONDS = 60
-
-
-def timed(function, *args, **kwargs):
-    """(result, seconds) of one call."""
-    start = time.perf_counter()
-    result = function(*args, **kwargs)
-    return result, time.perf_counter() - start
 
 
 def library_table() -> str:
