@@ -1,11 +1,13 @@
 """course.notebook.figures: figures pyplot does not track, that show themselves, rendered to PNG."""
+import base64
 import struct
 
 import matplotlib.pyplot as plt
 import pytest
-from IPython.core.formatters import PNGFormatter
+import matplotlib
+from IPython.core.formatters import DisplayFormatter
 
-from course.notebook.figures import EXPLORER_DPI, SCREEN_DPI, figure_png, new_figure
+from course.notebook.figures import EXPLORER_DPI, NO_ALT, PALETTE, SCREEN_DPI, figure_png, new_figure
 
 pytestmark = pytest.mark.unit
 
@@ -31,10 +33,31 @@ def test_figure_png_renders_at_the_asked_resolution():
     assert png_size(figure_png(fig, dpi=EXPLORER_DPI)) == (4 * EXPLORER_DPI, 3 * EXPLORER_DPI)
 
 
-def test_a_cell_ending_with_the_figure_shows_it():
+def _shown(fig) -> tuple[dict, dict]:
+    return DisplayFormatter().format(fig)  # what IPython displays for a cell's last value, whatever the backend
+
+
+def test_a_cell_ending_with_the_figure_shows_it_with_its_text_alternative():
     fig = new_figure((2, 2))
     line = fig.subplots().plot([0, 1], [0, 1])[0]
-    shown = PNGFormatter()(fig)  # what IPython displays for a cell's last value, whatever the backend
-    assert png_size(shown) == (2 * SCREEN_DPI, 2 * SCREEN_DPI)
+    fig.alt = "A line rising from 0 to 1."
+    data, metadata = _shown(fig)
+    assert png_size(base64.b64decode(data["image/png"])) == (2 * SCREEN_DPI, 2 * SCREEN_DPI)
+    assert data["text/plain"] == metadata["image/png"]["alt"] == "A line rising from 0 to 1."
     line.set_ydata([1, 0])
-    assert PNGFormatter()(fig) != shown  # rendered afresh, not cached
+    assert _shown(fig)[0]["image/png"] != data["image/png"]  # rendered afresh, not cached
+
+
+def test_a_figure_without_a_text_alternative_says_so():
+    fig = new_figure((2, 2))
+    fig.subplots()
+    data, metadata = _shown(fig)
+    assert data["text/plain"] == metadata["image/png"]["alt"] == NO_ALT
+
+
+def test_every_axes_draws_in_the_colour_blind_safe_palette():
+    fig = new_figure((3, 2))
+    left, right = fig.subplots(1, 2)
+    colours = [left.plot([0, 1])[0].get_color() for _ in range(3)] + [right.bar([0], [1])[0].get_facecolor()]
+    assert colours[:3] == list(PALETTE[:3])
+    assert matplotlib.colors.to_hex(colours[3]) == PALETTE[0].lower()

@@ -44,7 +44,7 @@ def test_spanish_workshop_for_another_board_passes_its_own_tests(tmp_path, capsy
     out = tmp_path / "taller"
     assert main(["remix", str(config), str(out), "--root", str(ROOT)]) == 0
     printed = capsys.readouterr().out
-    assert "(0 cells in English," in printed and "in English (no translation)" not in printed, \
+    assert "(0 texts in English," in printed and "in English (no translation)" not in printed, \
         "weeks 0x00, 0x01 and 0x03 are fully translated"
     assert "says 'la semana pasada', but the previous week is another one in this remix" in printed
     assert sorted(p.name for p in (out / "source").iterdir()) == ["0x00-welcome", "0x01-fundamentals", "0x02-deployment"]

@@ -429,7 +429,7 @@ def _remix(args: argparse.Namespace) -> int:
         print(f"in English (no translation): {fallback}")
     for note in report.notes:
         print(f"check: {note}")
-    print(f"remix written to {args.out} ({len(report.fallbacks)} cells in English, {len(report.notes)} notes)")
+    print(f"remix written to {args.out} ({len(report.fallbacks)} texts in English, {len(report.notes)} notes)")
     return 0
 
 

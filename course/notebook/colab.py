@@ -4,6 +4,7 @@ Maintainers of a fork change `REPOSITORY` (and tag their releases `v<version>`),
 badge and set-up cell to match: tests/test_conventions.py names each notebook that does not.
 """
 from course import __version__
+from course.notebook.language import LANGUAGE_VARIABLE, SOURCE_LANGUAGE
 
 REPOSITORY = "tinyml-course/tinyml-course"
 REVISION = f"v{__version__}"
@@ -14,6 +15,13 @@ import os, sys
 if "google.colab" in sys.modules or os.environ.get("COURSE_SETUP_SOURCE"):
     _source = os.environ.get("COURSE_SETUP_SOURCE", "git+https://github.com/{REPOSITORY}@{REVISION}")
     %pip install --quiet "tinyml-course @ {{_source}}"'''
+
+
+def setup_cell(language: str = SOURCE_LANGUAGE) -> str:
+    """The set-up cell of a notebook in `language`: a translated notebook also sets the library's language."""
+    if language == SOURCE_LANGUAGE:
+        return SETUP_CELL
+    return SETUP_CELL + f'\nos.environ.setdefault("{LANGUAGE_VARIABLE}", "{language}")'
 
 
 def colab_url(path: str) -> str:

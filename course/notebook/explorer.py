@@ -4,7 +4,8 @@ Every explorer of the course is ``explorer(controls, draw)``: a ``VBox`` of thre
 controls (an ``HBox``), the summary (``HTML``) and the figure (``Image``, PNG). The picture is a PNG
 rather than a live Matplotlib canvas, so it works in any front end (JupyterLab, Colab, the classic
 notebook) without an interactive backend, and it can be checked without a kernel: set a control's
-``.value``, then read the summary's ``.value`` and the image's ``.value`` (PNG bytes).
+``.value``, then read the summary's ``.value`` and the image's ``.value`` (PNG bytes). The image's
+``tooltip`` is the figure's text alternative (``fig.alt``).
 """
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-from course.notebook.figures import EXPLORER_DPI, figure_png
+from course.notebook.figures import EXPLORER_DPI, NO_ALT, figure_png
 
 Draw = Callable[..., tuple[Figure, str]]
 
@@ -29,6 +30,7 @@ def explorer(controls: Mapping[str, widgets.ValueWidget], draw: Draw) -> widgets
     def redraw(_: Any = None) -> None:
         fig, summary.value = draw(**{name: control.value for name, control in controls.items()})
         image.value = figure_png(fig, dpi=EXPLORER_DPI)
+        image.tooltip = getattr(fig, "alt", "") or NO_ALT  # the image's text alternative
 
     for control in controls.values():
         control.observe(redraw, names="value")
