@@ -158,10 +158,11 @@ def extract_library(languages: list[str]) -> list[Path]:
     return written
 
 
-def extract(root: Path, languages: list[str]) -> list[Path]:
-    """Write the .pot of every notebook and create or update its .po in each language; return the files."""
+def extract(root: Path, languages: list[str], names: list[str] | None = None) -> list[Path]:
+    """Write the .pot of every notebook (or of `names`) and create or update its .po in each language;
+    return the files."""
     written = []
-    for name in notebooks(root):
+    for name in names or notebooks(root):
         pot = template(nbformat.read(Path(root) / name, as_version=4), name)
         targets = [(catalog_path(root, TEMPLATES, name), pot)]
         for language in languages:
@@ -234,10 +235,12 @@ def translate_file(root: Path, name: str, language: str) -> tuple[nbformat.Noteb
 
 def _extract(args: argparse.Namespace) -> int:
     languages = args.language or [lang for lang in load().languages if lang != SOURCE_LANGUAGE]
-    for path in extract(args.root, languages):
-        print(path.relative_to(args.root))
-    for path in extract_library(languages):
-        print(path)
+    if not args.library:
+        for path in extract(args.root, languages, args.notebook):
+            print(path.relative_to(args.root))
+    if args.library or not args.notebook:
+        for path in extract_library(languages):
+            print(path)
     return 0
 
 
@@ -251,4 +254,8 @@ def register(commands) -> None:
     extract_parser.add_argument("--root", type=Path, default=Path.cwd(), help="course directory (default: here)")
     extract_parser.add_argument("--language", action="append",
                                 help="language code (repeatable; default: every language of the manifest)")
+    only = extract_parser.add_mutually_exclusive_group()
+    only.add_argument("--notebook", action="append",
+                      help="only this notebook's catalogs (a path relative to the root; repeatable)")
+    only.add_argument("--library", action="store_true", help="only the library's catalogs (course/locale)")
     extract_parser.set_defaults(handler=_extract)
