@@ -1,4 +1,5 @@
 """Translations through PO catalogs: extraction, merging, applying with a reported fallback to English."""
+import ast
 import re
 import shutil
 
@@ -8,14 +9,22 @@ import pytest
 from conftest import ROOT
 
 from course.authoring.manifest import load
+from course.authoring.code_strings import code_strings, rewrite
 from course.authoring.translation import (
+    LIBRARY_TEMPLATE,
     catalog_path,
+    library_template,
     merge,
+    notebooks,
+    read_catalog,
+    string_context,
     template,
     translate,
     translate_file,
 )
 from course.cli import main
+from course.notebook.colab import SETUP_CELL, setup_cell
+from course.notebook.language import LANGUAGE_VARIABLE, LOCALE
 
 pytestmark = pytest.mark.unit
 
@@ -65,7 +74,44 @@ def test_translate_falls_back_to_english_and_reports_why():
     assert {f.reason for f in translate(notebook, None, "n", "es")[1]} == {"no catalog for this notebook"}
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_code_strings_are_translated_in_place_and_a_broken_field_falls_back_to_english():
+    code = 'print(f"{n} clips")\nassert ok, "Train for longer."\nax.set_title(f"Loss after {n} epochs")'
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SETUP_CELL),
+                                               nbformat.v4.new_code_cell(code)])
+    cell_id = notebook.cells[1].id
+    pot = template(notebook, "n.ipynb")
+    assert [(e.msgctxt, e.msgid, e.fuzzy) for e in pot] == [(string_context(cell_id, 1), "{n} clips", False),
+                                                             (string_context(cell_id, 2), "Train for longer.", False),
+                                                             (string_context(cell_id, 3), "Loss after {n} epochs", False)]
+    assert "python-brace-format" in pot[0].flags and "python-brace-format" not in pot[1].flags
+    catalog = merge(pot, None, "es")
+    catalog[0].msgstr, catalog[1].msgstr, catalog[2].msgstr = "{n} clips", "Entrena más tiempo.", "Pérdida tras {m} épocas"
+    spanish, fallbacks = translate(notebook, catalog, "n.ipynb", "es")
+    assert spanish.cells[0].source == setup_cell("es") and f'"{LANGUAGE_VARIABLE}", "es"' in spanish.cells[0].source
+    assert spanish.cells[1].source == code.replace("Train for longer.", "Entrena más tiempo.")
+    assert [(f.cell_id, f.string, f.reason) for f in fallbacks] == [
+        (cell_id, 3, "the translation does not keep the English {fields} exactly")]
+    assert str(fallbacks[0]) == f"n.ipynb cell {cell_id}, string 3: {fallbacks[0].reason}"
+
+
+@pytest.mark.parametrize("path", notebooks(ROOT))
+def test_catalogs_are_current_extracting_finds_nothing_new(path):
+    pot = read_catalog(catalog_path(ROOT, "templates", path))
+    fresh = template(nbformat.read(ROOT / path, as_version=4), path)
+    assert [(e.msgctxt, e.msgid) for e in pot] == [(e.msgctxt, e.msgid) for e in fresh], \
+        f"run `course translate extract --notebook {path}`"
+    po = read_catalog(catalog_path(ROOT, "es", path))
+    assert [(e.msgctxt, e.msgid) for e in po if not e.obsolete] == [(e.msgctxt, e.msgid) for e in fresh]
+
+
+def test_library_catalog_is_current():
+    pot = read_catalog(LOCALE / LIBRARY_TEMPLATE)
+    assert {e.msgid for e in pot} == {e.msgid for e in library_template(LOCALE.parent)}, \
+        "run `course translate extract --library`"
+    assert {e.msgid for e in read_catalog(LOCALE / "es.po") if not e.obsolete} == {e.msgid for e in pot}
+
+
+@pytest.mark.parametrize("path", notebooks(ROOT))
 def test_every_notebook_has_a_template_and_a_spanish_catalog(path):
     for language in ("templates", "es"):
         catalog = polib.pofile(str(catalog_path(ROOT, language, path)))
@@ -84,7 +130,11 @@ SPANISH_TITLES = {"0x00-welcome": "# 0x00 · Bienvenida a TinyML", "0x01-fundame
                   "0x04-mlops": "# 0x04 · MLOps y TinyML responsable"}
 
 
-@pytest.mark.parametrize("path", [path for path in NOTEBOOKS if any(week in path for week in SPANISH_TITLES)])
+def _program(source: str) -> str:
+    return ast.dump(ast.parse("\n".join("#" if line.lstrip()[:1] in "%!" else line for line in source.split("\n"))))
+
+
+@pytest.mark.parametrize("path", notebooks(ROOT))
 def test_spanish_weeks_are_complete_and_keep_code_math_and_links(path):
     english = nbformat.read(ROOT / path, as_version=4)
     spanish, fallbacks = translate_file(ROOT, path, "es")
@@ -92,17 +142,21 @@ def test_spanish_weeks_are_complete_and_keep_code_math_and_links(path):
     for before, after in zip(english.cells, spanish.cells):
         assert before.id == after.id and before.cell_type == after.cell_type and before.metadata == after.metadata
         if before.cell_type == "code":
-            assert before.source == after.source
+            english = {k: s.template for k, s in enumerate(code_strings(before.source))}
+            assert _program(rewrite(after.source, english)) == _program(before.source), \
+                f"cell {before.id}: only the learner-facing strings may change"
         elif before.source != after.source:
             assert set(SPANS.findall(before.source)) <= set(SPANS.findall(after.source)), before.id
             assert after.source.split("\n")[0].startswith("#") == before.source.split("\n")[0].startswith("#")
-    assert spanish.cells[0].source.startswith(SPANISH_TITLES[path.split("/")[-1].removesuffix(".ipynb")])
+    if path in NOTEBOOKS:
+        assert spanish.cells[0].source.startswith(SPANISH_TITLES[path.split("/")[-1].removesuffix(".ipynb")])
 
 
 def test_translate_extract_command_writes_and_updates_catalogs(tmp_path):
     for folder in ("notebooks", "source"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     assert main(["translate", "extract", "--root", str(tmp_path), "--language", "es"]) == 0
+    assert not (tmp_path / "course").exists(), "a course directory without the library has no library catalog"
     lecture = "notebooks/0x00-welcome.ipynb"
     catalog = polib.pofile(str(catalog_path(tmp_path, "es", lecture)))
     assert catalog.percent_translated() == 0 and catalog_path(tmp_path, "templates", lecture).is_file()

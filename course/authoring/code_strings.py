@@ -197,8 +197,9 @@ def _fstring_body(template: str, quote: str) -> str:
 
 
 def _chunks(body: str, width: int) -> list[str]:
-    """`body` cut after spaces into pieces of about `width` characters, never inside a field or an escape."""
-    pieces, current, depth, index = [], "", 0, 0
+    """`body` cut after spaces into pieces of at most `width` characters where words allow, never inside a
+    field or an escape."""
+    words, current, depth, index = [], "", 0, 0
     while index < len(body):
         character = body[index]
         step = body[index:index + 2] if character == "\\" or body[index:index + 2] in ("{{", "}}") else character
@@ -206,19 +207,25 @@ def _chunks(body: str, width: int) -> list[str]:
             depth += {"{": 1, "}": -1}.get(character, 0)
         current += step
         index += len(step)
-        if character == " " and depth == 0 and len(current) >= width:
-            pieces.append(current)
+        if character == " " and depth == 0:
+            words.append(current)
             current = ""
-    return pieces + [current] if current or not pieces else pieces
+    pieces = [""]
+    for word in words + [current]:
+        if pieces[-1] and len(pieces[-1]) + len(word) > width:
+            pieces.append("")
+        pieces[-1] += word
+    return [piece for piece in pieces if piece] or [""]
 
 
-def literal(template: str, fstring: bool, indent: int) -> str:
-    """Python source for `template`: a literal, or parenthesised pieces on several lines when it is long."""
+def literal(template: str, fstring: bool, indent: int, tail: int = 0) -> str:
+    """Python source for `template`: a literal, or parenthesised pieces on several lines when it is long
+    (lines within `LINE_WIDTH` where words allow, starting at column `indent`, `tail` characters following)."""
     fields_text = "".join(field or "" for _, field in split(template)) if fstring else ""
     quote = '"' if '"' not in fields_text else "'"
     prefix = "f" if fstring else ""
     body = _fstring_body(template, quote) if fstring else _escaped(template, quote)
-    pieces = _chunks(body, LINE_WIDTH - indent - 4)
+    pieces = _chunks(body, LINE_WIDTH - indent - 5 - tail)
     if len(pieces) == 1:
         return prefix + quote + body + quote
     separator = "\n" + " " * (indent + 1)
@@ -233,6 +240,6 @@ def rewrite(source: str, translations: dict[int, str]) -> str:
     for index in sorted(translations, reverse=True):
         found = strings[index]
         (first, start), (last, end) = found.start, found.end
-        new = literal(translations[index], found.fstring, indent=start)
+        new = literal(translations[index], found.fstring, indent=start, tail=len(lines[last - 1][end:]))
         lines[first - 1:last] = (lines[first - 1][:start] + new + lines[last - 1][end:]).split("\n")
     return "\n".join(lines)

@@ -26,7 +26,7 @@ from course.notebook.colab import SETUP_CELL, setup_cell
 from course.notebook.language import LOCALE, SOURCE_LANGUAGE, catalog_file
 
 TEMPLATES = "templates"
-LIBRARY_TEMPLATE = LOCALE / "course.pot"
+LIBRARY_TEMPLATE = "course.pot"
 LABS = "notebooks/labs"
 BADGE_PREFIX = "[![Open In Colab]"
 
@@ -143,13 +143,18 @@ def library_template(package: Path) -> polib.POFile:
     return pot
 
 
-def extract_library(languages: list[str]) -> list[Path]:
-    """Write the library's .pot and create or update its .po in each language; return the files."""
-    pot = library_template(LOCALE.parent)
-    pot.save(str(LIBRARY_TEMPLATE))
-    written = [LIBRARY_TEMPLATE]
+def extract_library(root: Path, languages: list[str]) -> list[Path]:
+    """Write the .pot of the library in `root/course` and create or update its .po in each language (its
+    `locale/` folder); return the files. A course directory without the library (a remix) has none."""
+    package = Path(root) / "course"
+    if not (package / "__init__.py").is_file():
+        return []
+    locale = package / LOCALE.name
+    pot = library_template(package)
+    pot.save(str(locale / LIBRARY_TEMPLATE))
+    written = [locale / LIBRARY_TEMPLATE]
     for language in languages:
-        path = catalog_file(language)
+        path = catalog_file(language, locale)
         po = read_catalog(path) or _new_catalog("course")
         po.merge(pot)
         po.metadata["Language"] = language
@@ -239,8 +244,8 @@ def _extract(args: argparse.Namespace) -> int:
         for path in extract(args.root, languages, args.notebook):
             print(path.relative_to(args.root))
     if args.library or not args.notebook:
-        for path in extract_library(languages):
-            print(path)
+        for path in extract_library(args.root, languages):
+            print(path.relative_to(args.root))
     return 0
 
 

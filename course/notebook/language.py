@@ -23,9 +23,9 @@ def language() -> str:
     return os.environ.get(LANGUAGE_VARIABLE, "").strip() or SOURCE_LANGUAGE
 
 
-def catalog_file(language_code: str) -> Path:
-    """The library's catalog for `language_code` (it may not exist)."""
-    return LOCALE / f"{language_code}.po"
+def catalog_file(language_code: str, locale: Path | None = None) -> Path:
+    """The library's catalog for `language_code` (it may not exist), in `locale` (default: this library's)."""
+    return (locale or LOCALE) / f"{language_code}.po"
 
 
 @functools.cache
