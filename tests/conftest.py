@@ -13,6 +13,7 @@ import pytest
 from submissions import partial_answer, wrong_answer_submission
 
 from course.grading.nbgrader import assignments, copy_course, run_nbgrader
+from course.notebook.figures import NO_ALT
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = assignments(ROOT)
@@ -33,6 +34,7 @@ COLLECTED_KINDS = pytest.StashKey[dict[str, list[str]]]()
 def pytest_configure(config: pytest.Config) -> None:
     for kind, description in KINDS.items():
         config.addinivalue_line("markers", f"{kind}: {description}")
+    config.pluginmanager.register(FigureTextAlternatives(), "figure-text-alternatives")
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything: every collected item is noted
@@ -43,6 +45,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.notebooks)
     config.stash[COLLECTED_KINDS] = {item.nodeid: [m.name for m in item.iter_markers() if m.name in KINDS]
                                      for item in items}
+
+
+def _figures_without_alt(outputs: list) -> int:
+    return sum(1 for output in outputs or [] if "image/png" in output.get("data", {})
+               and output.get("metadata", {}).get("image/png", {}).get("alt", NO_ALT) == NO_ALT)
+
+
+class FigureTextAlternatives:
+    """A plugin: a notebook cell run by nbval that shows a figure without a text alternative fails.
+
+    Registered for the whole session (a conftest's own hooks reach only the tests of its folder, and the
+    lectures are under notebooks/)."""
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        outcome = yield
+        report = outcome.get_result()
+        missing = _figures_without_alt(getattr(item, "test_outputs", None)) if call.when == "call" else 0
+        if report.passed and missing:
+            report.outcome = "failed"
+            report.longrepr = (f"{item.name}: {missing} figure(s) without a text alternative; set fig.alt to what "
+                               f"the figure shows (course.notebook.figures)")
 
 
 @dataclass(frozen=True)
