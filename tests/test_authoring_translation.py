@@ -168,3 +168,11 @@ def test_translate_extract_command_writes_and_updates_catalogs(tmp_path):
     assert main(["translate", "extract", "--root", str(tmp_path), "--language", "es"]) == 0
     entry = polib.pofile(str(catalog_path(tmp_path, "es", lecture)))[0]
     assert entry.fuzzy and entry.msgstr == "# 0x00 · Bienvenida" and entry.msgid.endswith("One more sentence.")
+
+
+def test_translate_notebook_command_writes_one_notebook_in_a_language(tmp_path, capsys):
+    out = tmp_path / "lab-es.ipynb"
+    assert main(["translate", "notebook", "notebooks/0x00-welcome.ipynb", "es", str(out), "--root", str(ROOT)]) == 0
+    written = nbformat.read(out, as_version=4)
+    assert written.cells[0].source.startswith(SPANISH_TITLES["0x00-welcome"])
+    assert f"{out} written (" in capsys.readouterr().out

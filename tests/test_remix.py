@@ -16,8 +16,9 @@ from course.grading.nbgrader import nbgrader_env, run_nbgrader
 
 pytestmark = pytest.mark.remix
 
+# The whole course in Spanish for another board, deployment before sensors: every week, every text translated.
 WORKSHOP = {"id": "tinyml-taller", "title": "Taller de TinyML", "board": "pico", "language": "es", "timeout": 150,
-            "modules": ["0x00-welcome", "0x01-fundamentals", "0x03-deployment"]}
+            "modules": ["0x00-welcome", "0x01-fundamentals", "0x03-deployment", "0x02-sensors", "0x04-mlops"]}
 REORDERED = {"id": "tinyml-deploy-first", "title": "TinyML, deployment first", "board": "esp32s3", "language": "en",
              "timeout": 120, "modules": ["0x00-welcome", "0x01-fundamentals", "0x03-deployment", "0x04-mlops",
                                          "0x02-sensors"]}
@@ -38,16 +39,21 @@ def reordered(tmp_path_factory):
     return out, build(REORDERED, out, ROOT)
 
 
-def test_spanish_workshop_for_another_board_passes_its_own_tests(tmp_path, capsys):
+def test_spanish_course_of_all_five_weeks_for_another_board_passes_its_own_tests(tmp_path, capsys):
     config = tmp_path / "taller.yml"
     config.write_text(yaml.safe_dump(WORKSHOP), encoding="utf-8")
     out = tmp_path / "taller"
     assert main(["remix", str(config), str(out), "--root", str(ROOT)]) == 0
     printed = capsys.readouterr().out
     assert "(0 texts in English," in printed and "in English (no translation)" not in printed, \
-        "weeks 0x00, 0x01 and 0x03 are fully translated"
+        "every week is fully translated, markdown and code strings"
     assert "says 'la semana pasada', but the previous week is another one in this remix" in printed
-    assert sorted(p.name for p in (out / "source").iterdir()) == ["0x00-welcome", "0x01-fundamentals", "0x02-deployment"]
+    weeks = ["0x00-welcome", "0x01-fundamentals", "0x02-deployment", "0x03-sensors", "0x04-mlops"]
+    assert sorted(p.name for p in (out / "source").iterdir()) == weeks
+    for week in weeks:
+        for path in (out / "notebooks" / f"{week}.ipynb", out / "release" / week / f"{week}.ipynb"):
+            setup = next(c.source for c in _read(path).cells if c.cell_type == "code")
+            assert setup.endswith('os.environ.setdefault("COURSE_LANGUAGE", "es")'), path
     lecture = _read(out / "notebooks" / "0x02-deployment.ipynb")
     assert lecture.cells[0].source.startswith("# 0x02 · ")
     assert "notebooks/0x02-deployment.ipynb" in lecture.cells[1].source

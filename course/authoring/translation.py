@@ -249,8 +249,18 @@ def _extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _notebook(args: argparse.Namespace) -> int:
+    notebook, fallbacks = translate_file(args.root, args.notebook, args.language)
+    for fallback in fallbacks:
+        print(f"in English (no translation): {fallback}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, args.out)
+    print(f"{args.out} written ({len(fallbacks)} texts in English)")
+    return 0
+
+
 def register(commands) -> None:
-    """Add `course translate extract` to the `course` command."""
+    """Add `course translate extract` and `course translate notebook` to the `course` command."""
     translate_parser = commands.add_parser("translate", help="translation catalogs (gettext PO) of the notebooks")
     actions = translate_parser.add_subparsers(dest="action", required=True)
     extract_parser = actions.add_parser("extract", help="write translations/templates/*.pot and create or update "
@@ -264,3 +274,10 @@ def register(commands) -> None:
                       help="only this notebook's catalogs (a path relative to the root; repeatable)")
     only.add_argument("--library", action="store_true", help="only the library's catalogs (course/locale)")
     extract_parser.set_defaults(handler=_extract)
+    notebook_parser = actions.add_parser("notebook", help="write one notebook (a lab, a lecture, an assignment) in "
+                                                          "a language, e.g. to open a lab in Spanish")
+    notebook_parser.add_argument("notebook", help="the notebook, a path relative to the course directory")
+    notebook_parser.add_argument("language", help="language code, e.g. es")
+    notebook_parser.add_argument("out", type=Path, help="where to write the translated notebook")
+    notebook_parser.add_argument("--root", type=Path, default=Path.cwd(), help="course directory (default: here)")
+    notebook_parser.set_defaults(handler=_notebook)
