@@ -75,3 +75,6 @@ def test_a_remix_syllabus_shows_its_own_dates():
     assert "due (America/Bogota)" in table
     assert "| Mon 06 Sep 2027 | Mon 13 Sep 2027 18:00 |" in table.splitlines()[2]  # 0x00: weeks 1 and 2
     assert "| Mon 13 Sep 2027 | Mon 20 Sep 2027 18:00 |" in table.splitlines()[3]
+    spanish = syllabus_table(remix_modules(config, MANIFEST), term(config, MANIFEST), config.language)
+    assert spanish.startswith("| semana | tema | tipo | tiempo | clase | tarea | publicada | entrega (America/Bogota) |")
+    assert "| troncal | " in spanish and "| lun 06 sept 2027 | lun 13 sept 2027 18:00 |" in spanish.splitlines()[2]

@@ -64,7 +64,9 @@ def test_spanish_course_of_all_five_weeks_for_another_board_passes_its_own_tests
         assert 'BOARD = "Raspberry Pi Pico"' in parameters and "FLASH_BUDGET_KB = 20" in parameters
     assert 'course_id = "tinyml-taller"' in (out / "nbgrader_config.py").read_text()
     assert "c.Execute.timeout = 150" in (out / "nbgrader_config.py").read_text()
-    assert "Taller de TinyML" in (out / "README.md").read_text() and (out / "LICENSE").is_file()
+    readme = (out / "README.md").read_text()
+    assert "Taller de TinyML" in readme and (out / "LICENSE").is_file()
+    assert "| semana | tema |" in readme and "## Para estudiantes" in readme, "the learners' guide and syllabus in Spanish"
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=out,
                             env=nbgrader_env(), capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from babel.dates import format_datetime
 
 from course.grading.schedule import LatePolicy, Term, parse_start
+from course.notebook.language import SOURCE_LANGUAGE
 
 MANIFEST = Path(__file__).with_name("manifest.yml")
 KINDS = ("core", "optional")
@@ -178,20 +180,24 @@ def load(path: Path = MANIFEST) -> Manifest:
                     raw["languages"], *_term(raw["term"]))
 
 
-def syllabus_table(modules: list[Module] | tuple[Module, ...], term: Term, lecture_dir: str = "notebooks",
-                   release_dir: str = "release") -> str:
-    """The markdown syllabus table of `modules` (the README's table, or a remix's), with each assignment's
-    release and due dates in the term's local time."""
-    rows = [f"| week | topic | kind | time | lecture | assignment | released | due ({term.timezone}) |",
+def syllabus_table(modules: list[Module] | tuple[Module, ...], term: Term, language: str = SOURCE_LANGUAGE,
+                   lecture_dir: str = "notebooks", release_dir: str = "release") -> str:
+    """The markdown syllabus table of `modules` (the README's table, or a remix's) in `language`, with each
+    assignment's release and due dates in the term's local time."""
+    phrases = load().languages[language]
+    words = phrases["syllabus"]
+    rows = [f"| {words['week']} | {words['topic']} | {words['kind']} | {words['time']} | {words['lecture']} "
+            f"| {words['assignment']} | {words['released']} | {words['due']} ({term.timezone}) |",
             "|---|---|---|---|---|---|---|---|"]
     for module in modules:
         lecture = f"{lecture_dir}/{module.id}.ipynb"
         release = f"{release_dir}/{module.id}"
         topic = f"{module.title} — {module.topics}" if module.topics else module.title
         released, due = (term.local(term.week_start(week)) for week in (module.weeks.release, module.weeks.due))
-        rows.append(f"| {module.number} | {topic} | {module.kind} | {module.hours:g} h "
+        rows.append(f"| {module.number} | {topic} | {phrases['kinds'][module.kind]} | {module.hours:g} h "
                     f"| [`{lecture}`]({lecture}) | [`{release}`]({release}) "
-                    f"| {released:%a %d %b %Y} | {due:%a %d %b %Y %H:%M} |")
+                    f"| {format_datetime(released, 'EEE dd MMM y', locale=language)} "
+                    f"| {format_datetime(due, 'EEE dd MMM y HH:mm', locale=language)} |")
     return "\n".join(rows) + "\n"
 
 

@@ -344,14 +344,19 @@ def _pytest_ini(root: Path) -> str:
 def _readme(build: _Build, modules: list[Module]) -> str:
     config, manifest = build.config, build.manifest
     board = BOARDS[config.board]
-    language = manifest.languages[config.language]["name"]
+    phrases = manifest.languages[config.language]
+    language = phrases["name"]
     return f"""# {config.title}
 
 A remix of the open course [{manifest.title}](https://github.com/{manifest.repository}), built with
 `course remix`: {len(modules)} weeks, in {language}, for the {board.name}. The course id (nbgrader) is
 `{config.id}`; nbgrader stops any cell after {config.timeout} s.
 
-{syllabus_table(modules, term(config, manifest))}
+{syllabus_table(modules, term(config, manifest), config.language)}
+## {phrases["learners_heading"]}
+
+{phrases["learners"]}
+
 ## Teaching it
 
 The directory is an nbgrader course: `nbgrader generate_assignment <week>`, `nbgrader autograde <week>`,
