@@ -7,11 +7,13 @@ matplotlib.use("Agg")
 import ipywidgets  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import polib  # noqa: E402
 import pytest  # noqa: E402
 
 import course  # noqa: E402,F401
 from course import quantization  # noqa: E402
 from course.lessons import explorers  # noqa: E402
+from course.notebook.language import catalog_file  # noqa: E402
 
 pytestmark = pytest.mark.unit
 
@@ -134,3 +136,24 @@ def test_capacity_explorer_reserves_what_the_boards_reserve():
                                  output_shape=(1,), output_dtype="int8", output_scale=1.0, output_zero_point=0)
             stats = explorers.capacity_stats(reserved[0] + flash + extra, reserved[1] + ram, [board])
             assert stats[board.name]["fits"] == fits(report, key).ok == (extra == 0)
+
+
+def spanish(message: str) -> str:
+    """The Spanish catalog's translation of a library message (course/locale/es.po)."""
+    return polib.pofile(str(catalog_file("es"))).find(message).msgstr
+
+
+def test_explorers_speak_spanish_when_the_course_language_is_spanish(monkeypatch):
+    values = np.linspace(-1, 1, 201)
+    english = explorers.quantization_explorer(values)
+    assert "201 float values" in english.children[2].tooltip
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    box = explorers.quantization_explorer(values)
+    (bits, value_range), html, image = box.children[0].children, box.children[1], box.children[2]
+    assert bits.description == spanish("bits") and value_range.description == spanish("range")
+    assert f"<td>{spanish('clipped values')}</td>" in html.value and html.value != english.children[1].value
+    assert image.tooltip != english.children[2].tooltip and spanish("int{bits} quantization").format(bits=8) in image.tooltip
+    capacity = explorers.capacity_explorer(BOARDS, n_params=10_000, arena_bytes=10 * 1024, reserved_bytes=(0, 0))
+    params = capacity.children[0].children[0]
+    assert params.description == spanish("parameters") != "parameters"
+    assert spanish("flash {flash:.1f}%, RAM {ram:.1f}%: fits").format(flash=3.8, ram=10.4) in capacity.children[1].value

@@ -3,9 +3,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import polib
 import pytest
 
 from course.lessons import footprint as fp
+from course.notebook.language import catalog_file
 
 pytestmark = pytest.mark.unit
 
@@ -43,3 +45,24 @@ def test_the_cloud_alternative_costs_more_and_the_explorer_redraws():
     before = summary.value
     controls.children[2].value = 100                     # a cleaner grid: less operational CO₂
     assert summary.value != before and image.value[:4] == b"\x89PNG"
+
+
+def spanish(message: str) -> str:
+    """The Spanish catalog's translation of a library message (course/locale/es.po)."""
+    return polib.pofile(str(catalog_file("es"))).find(message).msgstr
+
+
+def test_figure_and_summary_speak_spanish_when_the_course_language_is_spanish(monkeypatch):
+    fleets = fp.compare_fleets(1000, 5, 1e-4, radio_j_per_window=0.001, window_bytes=6144, alarm_bytes=16,
+                               windows_per_day=1440)
+    english = fp.plot_footprints(fleets)
+    assert "TinyML fleet 2.34 t" in english.alt
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    figure = fp.plot_footprints(fleets)
+    ax, english_ax = figure.axes[0], english.axes[0]
+    assert ax.get_title() == spanish("CO₂ footprint of the fleet") != english_ax.get_title()
+    assert ax.get_xlabel() == spanish("tonnes of CO₂e over the fleet's life") != english_ax.get_xlabel()
+    assert [t.get_text() for t in ax.get_yticklabels()] == [spanish("TinyML fleet"), spanish("cloud alternative")]
+    assert figure.alt != english.alt and spanish("TinyML fleet") in figure.alt
+    summary = fp.footprint_explorer(1e-4, 0.001, 6144, 16, 1440).children[1].value
+    assert f"<td>{spanish('embodied share of the TinyML fleet')}</td>" in summary

@@ -4,9 +4,11 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np
+import polib
 import pytest
 
 from course.lessons import gradient_descent as gd
+from course.notebook.language import catalog_file
 
 pytestmark = pytest.mark.unit
 
@@ -103,7 +105,8 @@ def test_plot_fit_has_titles_and_units(data):
     assert "(V)" in ax_data.get_xlabel() and "(°C)" in ax_data.get_ylabel()
     assert ax_loss.get_yscale() == "log" and ax_loss.get_title()
     assert ax_loss.get_lines()[-1].get_label() == "best possible"
-    assert fig._repr_png_().startswith(b"\x89PNG"), "a cell ending with the figure must show it"
+    data, metadata = fig._repr_mimebundle_()
+    assert data["image/png"] and metadata["image/png"]["alt"] == fig.alt, "a cell ending with the figure must show it"
 
 
 def test_plot_fit_spans_the_steps_asked_for_even_when_the_fit_stopped_early(data):
@@ -145,3 +148,24 @@ def test_explorer_reports_divergence(data):
     controls, summary, _ = gd.gradient_descent_explorer(*data).children
     controls.children[0].value = 1.0
     assert "Diverged" in summary.value
+
+
+def spanish(message: str) -> str:
+    """The Spanish catalog's translation of a library message (course/locale/es.po)."""
+    return polib.pofile(str(catalog_file("es"))).find(message).msgstr
+
+
+def test_figure_and_summary_speak_spanish_when_the_course_language_is_spanish(data, monkeypatch):
+    fit = gd.fit_line(*data, learning_rate=0.3, steps=200)
+    reference = gd.least_squares_line(*data)
+    english, english_summary = gd.plot_fit(*data, fit, reference=reference), gd.fit_summary(fit, *data)
+    assert "30 sensor readings" in english.alt and "200 steps" in english.alt
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    figure = gd.plot_fit(*data, fit, reference=reference)
+    (ax_data, ax_loss), (english_data, english_loss) = figure.axes, english.axes
+    assert ax_data.get_title() == spanish("Sensor calibration: the learned line") != english_data.get_title()
+    assert ax_data.get_xlabel() == spanish("sensor output (V)") != english_data.get_xlabel()
+    assert ax_loss.get_ylabel() == spanish("mean squared error (°C²)") != english_loss.get_ylabel()
+    assert figure.alt != english.alt and f"{fit.w:.1f}·V" in figure.alt
+    summary = gd.fit_summary(fit, *data)
+    assert summary != english_summary and f"w = {fit.w:.2f}" in summary

@@ -1,8 +1,10 @@
 """Week 0x01 helpers: polynomial capacity curves, the overfitting explorer, activation memory."""
 import numpy as np
+import polib
 import pytest
 
 from course.lessons import model_capacity as f
+from course.notebook.language import catalog_file
 
 pytestmark = pytest.mark.unit
 
@@ -89,3 +91,22 @@ def test_activation_bytes_counts_the_largest_layer():
     model = keras.Model(inputs, outputs)
     assert f.activation_bytes(model) == 512
     assert f.activation_bytes(model, bytes_per_value=4) == 2048
+
+
+def spanish(message: str) -> str:
+    """The Spanish catalog's translation of a library message (course/locale/es.po)."""
+    return polib.pofile(str(catalog_file("es"))).find(message).msgstr
+
+
+def test_figure_and_summary_speak_spanish_when_the_course_language_is_spanish(curves, monkeypatch):
+    english, english_summary = f.plot_capacity(curves, 10, 1), f.capacity_summary(curves, 10, 1)
+    assert "10 training examples" in english.alt and "Verdict: underfitting." in english.alt
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    figure = f.plot_capacity(curves, 10, 1)
+    (ax_fit, ax_err), (english_fit, english_err) = figure.axes, english.axes
+    assert ax_err.get_title() == spanish("Error against capacity") != english_err.get_title()
+    assert ax_err.get_xlabel() == spanish("polynomial degree (capacity)") != english_err.get_xlabel()
+    assert ax_fit.get_title() != english_fit.get_title()
+    assert figure.alt != english.alt and spanish("underfitting") in figure.alt
+    summary = f.capacity_summary(curves, 10, 1)
+    assert summary != english_summary and f"<b>{spanish('underfitting')}</b>" in summary

@@ -6,6 +6,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import polib  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.image import AxesImage  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
@@ -13,6 +14,8 @@ from matplotlib.patches import Rectangle  # noqa: E402
 import course  # noqa: E402,F401
 from course import features  # noqa: E402
 from course.lessons import plots  # noqa: E402
+from course.notebook.figures import PALETTE  # noqa: E402
+from course.notebook.language import catalog_file  # noqa: E402
 from course.quantization import dequantize, quantization_params, quantize  # noqa: E402
 
 pytestmark = pytest.mark.unit
@@ -102,7 +105,7 @@ def test_memory_budget_bars_match_items_and_boards():
     widths = sorted({round(b.get_width(), 6) for b in bars})
     assert widths == [0, 16, 24, 32, 512]  # items in KiB, then each board's capacity
     assert texts(ram_ax) == [" 125.0%", " 7.8%"]
-    assert ram_ax.texts[0].get_color() == "red"  # over capacity
+    assert ram_ax.texts[0].get_color() == PALETTE[3]  # over capacity (vermillion)
     assert "150.0 KiB used" in flash_ax.get_title()
     as_list = plots.plot_memory_budget(items, list(BOARDS.values()))
     assert len(as_list.axes[0].patches) == len(bars)
@@ -120,3 +123,22 @@ def test_quantization_plot_shows_values_and_errors():
     assert [line.get_ydata()[0] for line in err_ax.lines[1:]] == [-scale / 2, scale / 2]
     assert f"zero point = {zero_point}" in map_ax.get_title()
     assert map_ax.get_xlabel() == "float value"
+
+
+def spanish(message: str) -> str:
+    """The Spanish catalog's translation of a library message (course/locale/es.po)."""
+    return polib.pofile(str(catalog_file("es"))).find(message).msgstr
+
+
+def test_figures_speak_spanish_when_the_course_language_is_spanish(monkeypatch):
+    labels, scores = [0, 0, 0, 0, 1, 1, 1, 1], [0.1, 0.2, 0.3, 0.6, 0.4, 0.7, 0.8, 0.9]
+    english = plots.plot_roc(labels, scores, threshold=0.5)
+    assert "AUC) is 0.938" in english.alt and "75% of the positives" in english.alt
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    spanish_fig = plots.plot_roc(labels, scores, threshold=0.5)
+    ax, english_ax = spanish_fig.axes[0], english.axes[0]
+    assert ax.get_title() == spanish("ROC curve") != english_ax.get_title()
+    assert ax.get_xlabel() == spanish("false positive rate (false alarms / negatives)") != english_ax.get_xlabel()
+    assert ax.get_ylabel() == spanish("true positive rate (recall)") != english_ax.get_ylabel()
+    assert spanish_fig.alt.startswith(spanish("ROC curve")) and spanish_fig.alt != english.alt
+    assert "0.938" in spanish_fig.alt

@@ -4,11 +4,13 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np
+import polib
 import pytest
 
 from course import energy
 from course.deploy.boards import BOARDS
 from course.lessons import power_budget as pb
+from course.notebook.language import catalog_file
 
 pytestmark = pytest.mark.unit
 
@@ -96,3 +98,23 @@ def test_the_microcontroller_is_the_course_board():
     mcu = pb.device("microcontroller")
     assert mcu.power_w == pytest.approx(nano.voltage_v * nano.active_current_ma / 1000)
     assert f"{nano.active_current_ma:g} mA at {nano.voltage_v:g} V" in mcu.example
+
+
+def spanish(message: str) -> str:
+    """The Spanish catalog's translation of a library message (course/locale/es.po)."""
+    return polib.pofile(str(catalog_file("es"))).find(message).msgstr
+
+
+def test_figure_and_summary_speak_spanish_when_the_course_language_is_spanish(monkeypatch):
+    coin = pb.battery("CR2032 coin cell")
+    english, english_summary = pb.plot_battery_life(5.0, 0.005, mark=0.05), pb.battery_summary(5.0, 0.005, 0.05, coin)
+    assert "The dots mark 5% awake" in english.alt and "CR2032 coin cell" in english.alt
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    figure = pb.plot_battery_life(5.0, 0.005, mark=0.05)
+    ax, english_ax = figure.axes[0], english.axes[0]
+    assert ax.get_xlabel() == spanish("duty cycle (% of the time awake)") != english_ax.get_xlabel()
+    assert ax.get_ylabel() == spanish("battery life (days)") != english_ax.get_ylabel()
+    assert ax.get_title() != english_ax.get_title()
+    assert figure.alt != english.alt and spanish("CR2032 coin cell") in figure.alt
+    summary = pb.battery_summary(5.0, 0.005, 0.05, coin)
+    assert summary != english_summary and spanish("CR2032 coin cell") in summary

@@ -15,6 +15,7 @@ from course import quantization
 from course.deploy.boards import DEFAULT_FLASH_RESERVED_BYTES, DEFAULT_RAM_RESERVED_BYTES
 from course.lessons import plots
 from course.notebook.explorer import explorer, html_table
+from course.notebook.language import _
 from course.units import KIB
 
 
@@ -63,25 +64,26 @@ def quantization_explorer(values: np.ndarray | None = None) -> widgets.VBox:
     values = np.asarray(values, dtype=np.float64).ravel()
     low, high = float(values.min()), float(values.max())
     reach = max(abs(low), abs(high), 1e-6)
-    bits = widgets.IntSlider(value=8, min=2, max=8, description="bits", continuous_update=False)
+    bits = widgets.IntSlider(value=8, min=2, max=8, description=_("bits"), continuous_update=False)
     value_range = widgets.FloatRangeSlider(
         value=(low, high), min=-1.5 * reach, max=1.5 * reach, step=reach / 100,
-        description="range", readout_format=".3f", continuous_update=False,
+        description=_("range"), readout_format=".3f", continuous_update=False,
     )
 
     def draw(bits: int, value_range: tuple[float, float]) -> tuple[Figure, str]:
         stats = quantization_stats(values, bits, *value_range)
         summary = html_table({
-            "scale": f"{stats['scale']:.5g}",
-            "zero point": stats["zero_point"],
-            "integer range": f"{stats['qmin']} … {stats['qmax']}",
-            "levels used": stats["levels_used"],
-            "clipped values": stats["clipped"],
+            _("scale"): f"{stats['scale']:.5g}",
+            _("zero point"): stats["zero_point"],
+            _("integer range"): f"{stats['qmin']} … {stats['qmax']}",
+            _("levels used"): stats["levels_used"],
+            _("clipped values"): stats["clipped"],
             "MSE": f"{stats['mse']:.4g}",
-            "max |error|": f"{stats['max_abs_error']:.4g}",
+            _("max |error|"): f"{stats['max_abs_error']:.4g}",
             "SQNR": f"{stats['sqnr_db']:.1f} dB",
         })
-        return plots.plot_quantization(values, stats["scale"], stats["zero_point"], bits, title=f"int{bits} quantization"), summary
+        title = _("int{bits} quantization").format(bits=bits)
+        return plots.plot_quantization(values, stats["scale"], stats["zero_point"], bits, title=title), summary
 
     return explorer({"bits": bits, "value_range": value_range}, draw)
 
@@ -121,19 +123,19 @@ def threshold_explorer(scores: Sequence[float], labels: Sequence[int]) -> widget
     low, high = float(scores.min()), float(scores.max())
     threshold = widgets.FloatSlider(
         value=(low + high) / 2, min=low, max=high, step=(high - low) / 200 or 1.0,
-        description="threshold", readout_format=".3g", continuous_update=False,
+        description=_("threshold"), readout_format=".3g", continuous_update=False,
     )
 
     def draw(threshold: float) -> tuple[Figure, str]:
         stats = threshold_stats(scores, labels, threshold)
         summary = html_table({
-            "true positives (detected)": stats["tp"],
-            "false negatives (missed)": stats["fn"],
-            "false positives (false alarms)": stats["fp"],
-            "true negatives": stats["tn"],
-            "recall": f"{stats['recall']:.3f}",
-            "false-alarm rate": f"{stats['false_alarm_rate']:.3f}",
-            "precision": f"{stats['precision']:.3f}",
+            _("true positives (detected)"): stats["tp"],
+            _("false negatives (missed)"): stats["fn"],
+            _("false positives (false alarms)"): stats["fp"],
+            _("true negatives"): stats["tn"],
+            _("recall"): f"{stats['recall']:.3f}",
+            _("false-alarm rate"): f"{stats['false_alarm_rate']:.3f}",
+            _("precision"): f"{stats['precision']:.3f}",
         })
         return plots.plot_roc(labels, scores, threshold=threshold), summary
 
@@ -174,21 +176,23 @@ def capacity_explorer(
     )
 
     boards = list(boards.values()) if isinstance(boards, Mapping) else list(boards)
-    params = widgets.IntSlider(value=n_params, min=1_000, max=2_000_000, step=1_000, description="parameters", continuous_update=False)
-    bits = widgets.Dropdown(options=[("int8", 8), ("float16", 16), ("float32", 32)], value=8, description="weights")
-    arena = widgets.IntSlider(value=arena_bytes // KIB, min=1, max=512, description="arena (KiB)", continuous_update=False)
+    params = widgets.IntSlider(value=n_params, min=1_000, max=2_000_000, step=1_000, description=_("parameters"), continuous_update=False)
+    bits = widgets.Dropdown(options=[("int8", 8), ("float16", 16), ("float32", 32)], value=8, description=_("weights"))
+    arena = widgets.IntSlider(value=arena_bytes // KIB, min=1, max=512, description=_("arena (KiB)"), continuous_update=False)
 
     def draw(params: int, bits: int, arena: int) -> tuple[Figure, str]:
         items = {
-            "runtime + application (assumed)": reserved_bytes,
-            "model weights": (model_bytes_estimate(params, bits), 0),
-            "tensor arena": (0, arena * KIB),
+            _("runtime + application (assumed)"): reserved_bytes,
+            _("model weights"): (model_bytes_estimate(params, bits), 0),
+            _("tensor arena"): (0, arena * KIB),
         }
         flash = sum(sizes[0] for sizes in items.values())
         ram = sum(sizes[1] for sizes in items.values())
         stats = capacity_stats(flash, ram, boards)
         summary = html_table({
-            name: f"flash {100 * s['flash_fraction']:.1f}%, RAM {100 * s['ram_fraction']:.1f}%: {'fits' if s['fits'] else 'does NOT fit'}"
+            name: (_("flash {flash:.1f}%, RAM {ram:.1f}%: fits") if s["fits"]
+                   else _("flash {flash:.1f}%, RAM {ram:.1f}%: does NOT fit")).format(
+                flash=100 * s["flash_fraction"], ram=100 * s["ram_fraction"])
             for name, s in stats.items()
         })
         return plots.plot_memory_budget(items, boards), summary

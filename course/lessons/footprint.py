@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 
 from course.notebook.explorer import explorer, html_table
 from course.notebook.figures import new_figure
+from course.notebook.language import _
 
 HOURS_PER_YEAR = 365 * 24
 GB = 1e9
@@ -66,7 +67,7 @@ def embodied_kg(parts: tuple[str, ...] = EMBODIED_PARTS, factors: dict[str, Fact
 def kwh_to_kg(kwh: float, grid_kg_per_kwh: float = FACTORS["grid"].value) -> float:
     """kg CO₂e of `kwh` kilowatt-hours of electricity on a grid of `grid_kg_per_kwh`."""
     if kwh < 0 or grid_kg_per_kwh < 0:
-        raise ValueError("energy and grid intensity must not be negative")
+        raise ValueError(_("energy and grid intensity must not be negative"))
     return kwh * grid_kg_per_kwh
 
 
@@ -85,7 +86,7 @@ def fleet_footprint(n_devices: int, years: float, device_power_w: float, *, byte
     (it would only add to the cloud's side).
     """
     if n_devices < 0 or years < 0 or device_power_w < 0 or bytes_per_day < 0 or cloud_windows_per_day < 0:
-        raise ValueError("counts, durations, powers and rates must not be negative")
+        raise ValueError(_("counts, durations, powers and rates must not be negative"))
     per_device = embodied_kg() if embodied_per_device_kg is None else embodied_per_device_kg
     days = years * 365
     device_kwh = n_devices * device_power_w * years * HOURS_PER_YEAR / 1000
@@ -100,8 +101,22 @@ def fleet_footprint(n_devices: int, years: float, device_power_w: float, *, byte
     }
 
 
-def plot_footprints(footprints: dict[str, dict[str, float]], title: str = "CO₂ footprint of the fleet") -> Figure:
-    """Stacked horizontal bars: one per scenario, one colour per part (tonnes of CO₂e)."""
+def footprint_label(key: str) -> str:
+    """The learner-facing name of a part of `fleet_footprint` or a scenario of `compare_fleets` (the keys stay
+    English); any other key is returned as it is."""
+    labels = {"embodied (devices)": _("embodied (devices)"), "training": _("training"),
+              "devices' electricity": _("devices' electricity"), "network": _("network"),
+              "data centre": _("data centre"), "TinyML fleet": _("TinyML fleet"),
+              "cloud alternative": _("cloud alternative")}
+    return labels.get(key, key)
+
+
+def plot_footprints(footprints: dict[str, dict[str, float]], title: str | None = None) -> Figure:
+    """Stacked horizontal bars: one per scenario, one colour per part (tonnes of CO₂e).
+
+    ``title`` defaults to "CO₂ footprint of the fleet".
+    """
+    title = _("CO₂ footprint of the fleet") if title is None else title
     fig = new_figure(figsize=(9, 1.1 + 0.7 * len(footprints)))
     ax = fig.add_subplot()
     names = list(footprints)
@@ -109,11 +124,23 @@ def plot_footprints(footprints: dict[str, dict[str, float]], title: str = "CO₂
     left = np.zeros(len(names))
     for part in parts:
         tonnes = np.array([footprints[name][part] / 1000 for name in names])
-        ax.barh(names, tonnes, left=left, label=part)
+        ax.barh([footprint_label(name) for name in names], tonnes, left=left, label=footprint_label(part))
         left += tonnes
-    ax.set_xlabel("tonnes of CO₂e over the fleet's life")
+    ax.set_xlabel(_("tonnes of CO₂e over the fleet's life"))
     ax.set_title(title)
     ax.legend(fontsize="small", ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.35))
+    totals = []
+    for name, parts_kg in footprints.items():
+        total = sum(parts_kg.values())
+        largest = max(parts_kg, key=parts_kg.get)
+        totals.append(_("{scenario} {tonnes:,.2f} t, the largest part {part} ({share:.0%})").format(
+            scenario=footprint_label(name), tonnes=total / 1000, part=footprint_label(largest),
+            share=parts_kg[largest] / total if total else 0.0))
+    fig.alt = " ".join([
+        _("{title}: one stacked bar per scenario, tonnes of CO₂e split into {parts}.").format(
+            title=title, parts=", ".join(footprint_label(part) for part in parts)),
+        _("In all: {totals}.").format(totals="; ".join(totals)),
+    ])
     return fig
 
 
@@ -127,15 +154,15 @@ def footprint_explorer(device_power_w: float, radio_j_per_window: float, window_
     """
     style, layout = {"description_width": "initial"}, widgets.Layout(width="330px")
     controls = {
-        "n_devices": widgets.IntSlider(value=n_devices, min=100, max=100_000, step=100, description="devices",
+        "n_devices": widgets.IntSlider(value=n_devices, min=100, max=100_000, step=100, description=_("devices"),
                                        continuous_update=False, style=style, layout=layout),
-        "years": widgets.IntSlider(value=int(years), min=1, max=10, description="years in the field",
+        "years": widgets.IntSlider(value=int(years), min=1, max=10, description=_("years in the field"),
                                    continuous_update=False, style=style, layout=layout),
         "grid_g_per_kwh": widgets.IntSlider(value=round(FACTORS["grid"].value * 1000), min=20, max=900, step=10,
-                                            description="grid (g CO₂e/kWh)", continuous_update=False,
+                                            description=_("grid (g CO₂e/kWh)"), continuous_update=False,
                                             style=style, layout=layout),
         "cloud_j_per_window": widgets.FloatLogSlider(value=FACTORS["data centre"].value, base=10, min=-2, max=2,
-                                                     step=0.1, description="data centre (J/window)",
+                                                     step=0.1, description=_("data centre (J/window)"),
                                                      continuous_update=False, style=style, layout=layout),
     }
 
@@ -144,10 +171,11 @@ def footprint_explorer(device_power_w: float, radio_j_per_window: float, window_
                                     alarm_bytes, windows_per_day, grid_kg_per_kwh=grid_g_per_kwh / 1000,
                                     cloud_j_per_window=cloud_j_per_window)
         tiny, cloud = (sum(f.values()) for f in footprints.values())
+        per_device = _("{tonnes:,.2f} t CO₂e ({kg:.2f} kg per device)")
         summary = html_table({
-            "TinyML fleet": f"{tiny / 1000:,.2f} t CO₂e ({tiny / n_devices:.2f} kg per device)",
-            "cloud alternative": f"{cloud / 1000:,.2f} t CO₂e ({cloud / n_devices:.2f} kg per device)",
-            "embodied share of the TinyML fleet": f"{footprints['TinyML fleet']['embodied (devices)'] / tiny:.0%}",
+            footprint_label("TinyML fleet"): per_device.format(tonnes=tiny / 1000, kg=tiny / n_devices),
+            footprint_label("cloud alternative"): per_device.format(tonnes=cloud / 1000, kg=cloud / n_devices),
+            _("embodied share of the TinyML fleet"): f"{footprints['TinyML fleet']['embodied (devices)'] / tiny:.0%}",
         })
         return plot_footprints(footprints), summary
 

@@ -20,7 +20,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from course.notebook.explorer import explorer
-from course.notebook.figures import new_figure
+from course.notebook.figures import PALETTE, new_figure
+from course.notebook.language import _
 
 # The "true" sensor of the story (unknown to the learner of the model): °C = 40 · V − 15.
 TRUE_SLOPE_C_PER_V = 40.0
@@ -39,7 +40,7 @@ def make_sensor_data(n: int = 30, noise_c: float = 1.5, seed: int = 0,
     the same readings.
     """
     if n < 2:
-        raise ValueError(f"need at least 2 readings to fit a line, got n={n}")
+        raise ValueError(_("need at least 2 readings to fit a line, got n={n}").format(n=n))
     rng = np.random.default_rng(seed)
     volts = np.sort(rng.uniform(v_range[0], v_range[1], size=n))
     celsius = slope * volts + intercept + rng.normal(0.0, noise_c, size=n)
@@ -50,9 +51,9 @@ def _as_xy(x, y) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x, dtype=float).ravel()
     y = np.asarray(y, dtype=float).ravel()
     if x.shape != y.shape:
-        raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
+        raise ValueError(_("x and y must have the same length, got {x} and {y}").format(x=x.size, y=y.size))
     if x.size == 0:
-        raise ValueError("x and y must not be empty")
+        raise ValueError(_("x and y must not be empty"))
     return x, y
 
 
@@ -113,14 +114,14 @@ def fit_line(x, y, learning_rate: float = 0.1, steps: int = 100,
     large), stops early and sets ``diverged=True`` instead of overflowing.
     """
     if steps < 0:
-        raise ValueError(f"steps must be >= 0, got {steps}")
+        raise ValueError(_("steps must be >= 0, got {steps}").format(steps=steps))
     if learning_rate < 0:
-        raise ValueError(f"learning_rate must be >= 0, got {learning_rate}")
+        raise ValueError(_("learning_rate must be >= 0, got {learning_rate}").format(learning_rate=learning_rate))
     x, y = _as_xy(x, y)
     w, b = float(w0), float(b0)
     ws, bs, losses = [w], [b], [mse_loss(w, b, x, y)]
     diverged = False
-    for _ in range(int(steps)):
+    for _step in range(int(steps)):
         w, b = gradient_step(w, b, x, y, learning_rate)
         loss = mse_loss(w, b, x, y)
         if not np.isfinite(loss) or loss > DIVERGED_LOSS:
@@ -137,7 +138,7 @@ def least_squares_line(x, y) -> tuple[float, float]:
     """The exact minimiser ``(w, b)`` of the mean squared error (closed form, for comparison)."""
     x, y = _as_xy(x, y)
     if np.ptp(x) == 0:
-        raise ValueError("all x are equal: the slope is undefined")
+        raise ValueError(_("all x are equal: the slope is undefined"))
     x_mean, y_mean = x.mean(), y.mean()
     w = np.sum((x - x_mean) * (y - y_mean)) / np.sum((x - x_mean) ** 2)
     return float(w), float(y_mean - w * x_mean)
@@ -170,21 +171,36 @@ def plot_fit(x, y, fit: LineFit, *, reference: tuple[float, float] | None = None
     ax_data, ax_loss = fig.subplots(1, 2)
     xs = np.linspace(x.min(), x.max(), 2)
     pad = 0.15 * np.ptp(y)
-    ax_data.scatter(x, y, s=18, color="tab:blue", label="readings")
-    ax_data.plot(xs, predict(fit.w, fit.b, xs), color="tab:red", lw=2,
-                 label=f"learned: {fit.w:.1f}·V {fit.b:+.1f}")
-    ax_loss.plot(np.arange(len(fit.losses)), fit.losses, color="tab:red")
+    ax_data.scatter(x, y, s=18, color=PALETTE[0], label=_("readings"))
+    ax_data.plot(xs, predict(fit.w, fit.b, xs), color=PALETTE[3], lw=2,
+                 label=_("learned: {w:.1f}·V {b:+.1f}").format(w=fit.w, b=fit.b))
+    ax_loss.plot(np.arange(len(fit.losses)), fit.losses, color=PALETTE[3])
+    sentences = [_("Left: {n} sensor readings, temperature (°C) against voltage (V), and the learned line "
+                   "{w:.1f}·V {b:+.1f}.").format(n=x.size, w=fit.w, b=fit.b)]
     if reference is not None:
-        ax_data.plot(xs, predict(*reference, xs), color="k", ls="--", lw=1, label="least squares")
-        ax_loss.axhline(mse_loss(*reference, x, y), color="k", ls="--", lw=1, label="best possible")
+        best_loss = mse_loss(*reference, x, y)
+        ax_data.plot(xs, predict(*reference, xs), color=PALETTE[7], ls="--", lw=1, label=_("least squares"))
+        ax_loss.axhline(best_loss, color=PALETTE[7], ls="--", lw=1, label=_("best possible"))
         ax_loss.legend(loc="upper right", fontsize=8)
-    ax_data.set(title="Sensor calibration: the learned line", xlabel="sensor output (V)",
-                ylabel="temperature (°C)", ylim=(y.min() - pad, y.max() + pad))
+        sentences.append(_("The least-squares line (dashed) is {w:.1f}·V {b:+.1f}.").format(w=reference[0], b=reference[1]))
+    ax_data.set(title=_("Sensor calibration: the learned line"), xlabel=_("sensor output (V)"),
+                ylabel=_("temperature (°C)"), ylim=(y.min() - pad, y.max() + pad))
     ax_data.legend(loc="upper left", fontsize=8)
-    ax_loss.set(title="Loss while learning", xlabel="gradient-descent step",
-                ylabel="mean squared error (°C²)", yscale="log",
+    ax_loss.set(title=_("Loss while learning"), xlabel=_("gradient-descent step"),
+                ylabel=_("mean squared error (°C²)"), yscale="log",
                 xlim=(0, max(1, fit.steps if steps is None else steps)))
     ax_loss.grid(True, which="both", alpha=0.3)
+    if fit.diverged:
+        sentences.append(_("Right: the loss after each step, log scale: it grew from {first:.3g} °C² until the fit "
+                           "diverged after {steps} steps.").format(first=fit.losses[0], steps=fit.steps))
+    elif reference is not None:
+        sentences.append(_("Right: the loss after each step, log scale: from {first:.3g} to {last:.3g} °C² in {steps} "
+                           "steps, against the best possible {best:.3g} °C².").format(
+            first=fit.losses[0], last=fit.final_loss, steps=fit.steps, best=best_loss))
+    else:
+        sentences.append(_("Right: the loss after each step, log scale: from {first:.3g} to {last:.3g} °C² in {steps} "
+                           "steps.").format(first=fit.losses[0], last=fit.final_loss, steps=fit.steps))
+    fig.alt = " ".join(sentences)
     return fig
 
 
@@ -192,11 +208,12 @@ def fit_summary(fit: LineFit, x, y) -> str:
     """One line of HTML: the fit's parameters and loss against the best possible, or why it diverged."""
     best_loss = mse_loss(*least_squares_line(x, y), x, y)
     if fit.diverged:
-        return (f"<b style='color:#b00'>Diverged after {fit.steps} steps</b>: the learning rate "
-                f"is above {max_stable_learning_rate(x):.3f}, each step overshoots further.")
-    return (f"after {fit.steps} steps: w = {fit.w:.2f} °C/V, b = {fit.b:.2f} °C, "
-            f"loss = {fit.final_loss:.2f} °C² ({fit.final_loss / best_loss:.2f}× the best possible "
-            f"{best_loss:.2f} °C²)")
+        return _("<b style='color:{color}'>Diverged after {steps} steps</b>: the learning rate is above {limit:.3f}, "
+                 "each step overshoots further.").format(color=PALETTE[3], steps=fit.steps,
+                                                          limit=max_stable_learning_rate(x))
+    return _("after {steps} steps: w = {w:.2f} °C/V, b = {b:.2f} °C, loss = {loss:.2f} °C² ({ratio:.2f}× the best "
+             "possible {best:.2f} °C²)").format(steps=fit.steps, w=fit.w, b=fit.b, loss=fit.final_loss,
+                                                ratio=fit.final_loss / best_loss, best=best_loss)
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,9 +231,9 @@ def gradient_descent_explorer(x=None, y=None, learning_rate: float = 0.1, steps:
     reference = least_squares_line(x, y)
     style, layout = {"description_width": "initial"}, widgets.Layout(width="420px")
     rate_slider = widgets.FloatLogSlider(
-        value=learning_rate, base=10, min=-3, max=0, step=0.05, description="learning rate",
+        value=learning_rate, base=10, min=-3, max=0, step=0.05, description=_("learning rate"),
         readout_format=".3f", continuous_update=False, style=style, layout=layout)
-    steps_slider = widgets.IntSlider(value=steps, min=0, max=max_steps, step=1, description="steps",
+    steps_slider = widgets.IntSlider(value=steps, min=0, max=max_steps, step=1, description=_("steps"),
                                      continuous_update=False, style=style, layout=layout)
 
     def draw(learning_rate: float, steps: int) -> tuple[Figure, str]:

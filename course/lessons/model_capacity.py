@@ -18,7 +18,8 @@ from matplotlib.figure import Figure
 
 from course.data import sine
 from course.notebook.explorer import explorer
-from course.notebook.figures import new_figure
+from course.notebook.figures import PALETTE, new_figure
+from course.notebook.language import _
 
 DOMAIN = (0.0, 2 * np.pi)  # the sine data's x range
 
@@ -37,7 +38,7 @@ def fit_polynomial(x: np.ndarray, y: np.ndarray, degree: int) -> np.ndarray:
 
     With fewer points than coefficients the smallest-norm exact fit is returned (no warning).
     """
-    coefficients, *_ = np.linalg.lstsq(polynomial_features(x, degree), np.asarray(y, dtype=float).ravel(), rcond=None)
+    coefficients, *_rest = np.linalg.lstsq(polynomial_features(x, degree), np.asarray(y, dtype=float).ravel(), rcond=None)
     return coefficients
 
 
@@ -110,6 +111,12 @@ def verdict(curves: CapacityCurves, size: int, degree: int, tolerance: float = 1
     return "underfitting" if column < best else "overfitting"
 
 
+def verdict_label(verdict_name: str) -> str:
+    """The learner-facing words for a :func:`verdict` (which stays an English key)."""
+    labels = {"underfitting": _("underfitting"), "good fit": _("good fit"), "overfitting": _("overfitting")}
+    return labels[verdict_name]
+
+
 def plot_capacity(curves: CapacityCurves, size: int, degree: int) -> Figure:
     """Left: the first `size` training points, the true sine and the degree-`degree` fit. Right:
     training and validation error against the degree, this degree marked."""
@@ -117,30 +124,43 @@ def plot_capacity(curves: CapacityCurves, size: int, degree: int) -> Figure:
     degrees = np.array(curves.degrees)
     fig = new_figure((10, 3.6))
     ax_fit, ax_err = fig.subplots(1, 2)
-    ax_fit.plot(curves.grid, np.sin(curves.grid), color="k", ls="--", lw=1, label="true sin(x)")
-    ax_fit.plot(curves.x_train[:size], curves.y_train[:size], "o", color="tab:blue", ms=4, label="training examples")
-    ax_fit.plot(curves.grid, np.clip(curves.curves[row, column], -5, 5), color="tab:red", lw=2, label="fitted polynomial")
-    ax_fit.set(xlabel="x (radians)", ylabel="y", ylim=(-2.2, 2.2),
-               title=f"degree {degree} ({degree + 1} parameters), {size} training examples")
+    ax_fit.plot(curves.grid, np.sin(curves.grid), color=PALETTE[7], ls="--", lw=1, label=_("true sin(x)"))
+    ax_fit.plot(curves.x_train[:size], curves.y_train[:size], "o", color=PALETTE[0], ms=4, label=_("training examples"))
+    ax_fit.plot(curves.grid, np.clip(curves.curves[row, column], -5, 5), color=PALETTE[3], lw=2,
+                label=_("fitted polynomial"))
+    ax_fit.set(xlabel=_("x (radians)"), ylabel="y", ylim=(-2.2, 2.2),
+               title=_("degree {degree} ({parameters} parameters), {size} training examples").format(
+                   degree=degree, parameters=degree + 1, size=size))
     ax_fit.legend(loc="lower left", fontsize=8)
-    ax_err.plot(degrees, np.maximum(curves.train_mse[row], 1e-4), "o-", color="tab:blue", ms=3, label="training error")
-    ax_err.plot(degrees, np.minimum(curves.val_mse[row], 1e3), "o-", color="tab:orange", ms=3, label="validation error")
-    ax_err.axhline(curves.noise ** 2, color="grey", ls=":", label="noise level (best possible)")
-    ax_err.axvline(degree, color="tab:red", lw=1)
-    ax_err.set(xlabel="polynomial degree (capacity)", ylabel="mean squared error", yscale="log",
-               xlim=(degrees.min() - 0.5, degrees.max() + 0.5), ylim=(1e-3, 10), title="Error against capacity")
+    ax_err.plot(degrees, np.maximum(curves.train_mse[row], 1e-4), "o-", color=PALETTE[0], ms=3, label=_("training error"))
+    ax_err.plot(degrees, np.minimum(curves.val_mse[row], 1e3), "s--", color=PALETTE[1], ms=3, label=_("validation error"))
+    ax_err.axhline(curves.noise ** 2, color="grey", ls=":", label=_("noise level (best possible)"))
+    ax_err.axvline(degree, color=PALETTE[3], lw=1)
+    ax_err.set(xlabel=_("polynomial degree (capacity)"), ylabel=_("mean squared error"), yscale="log",
+               xlim=(degrees.min() - 0.5, degrees.max() + 0.5), ylim=(1e-3, 10), title=_("Error against capacity"))
     ax_err.legend(loc="upper left", fontsize=8)
     ax_err.grid(True, which="both", alpha=0.3)
+    best = curves.best_degree(size)
+    fig.alt = " ".join([
+        _("Left: {size} training examples of a noisy sine and the polynomial of degree {degree} fitted to them. "
+          "Right: training and validation error against the degree, from {low} to {high}, log scale.").format(
+            size=size, degree=degree, low=degrees.min(), high=degrees.max()),
+        _("At degree {degree} the training error is {train:.3f} and the validation error {val:.3f}; the validation "
+          "error is lowest at degree {best} ({best_val:.3f}), against a noise level of {noise:.3f}. Verdict: {verdict}.").format(
+            degree=degree, train=curves.train_mse[row, column], val=curves.val_mse[row, column], best=best,
+            best_val=curves.val_mse[row, curves.degrees.index(best)], noise=curves.noise ** 2,
+            verdict=verdict_label(verdict(curves, size, degree))),
+    ])
     return fig
 
 
 def capacity_summary(curves: CapacityCurves, size: int, degree: int) -> str:
     """One line of HTML: training and validation error of this pair, the best degree and the :func:`verdict`."""
     row, column = curves.sizes.index(size), curves.degrees.index(degree)
-    return (f"training error <b>{curves.train_mse[row, column]:.3f}</b>, validation error "
-            f"<b>{curves.val_mse[row, column]:.3f}</b> (noise level {curves.noise ** 2:.3f}). "
-            f"With {size} examples the validation error is lowest at degree {curves.best_degree(size)}: "
-            f"verdict: <b>{verdict(curves, size, degree)}</b>.")
+    return _("training error <b>{train:.3f}</b>, validation error <b>{val:.3f}</b> (noise level {noise:.3f}). With "
+             "{size} examples the validation error is lowest at degree {best}: verdict: <b>{verdict}</b>.").format(
+        train=curves.train_mse[row, column], val=curves.val_mse[row, column], noise=curves.noise ** 2, size=size,
+        best=curves.best_degree(size), verdict=verdict_label(verdict(curves, size, degree)))
 
 
 def overfitting_explorer(curves: CapacityCurves | None = None, degree: int = 3, size: int | None = None) -> widgets.VBox:
@@ -150,10 +170,10 @@ def overfitting_explorer(curves: CapacityCurves | None = None, degree: int = 3, 
     curves = curves or capacity_curves()
     style, layout = {"description_width": "initial"}, widgets.Layout(width="420px")
     degree_slider = widgets.IntSlider(value=degree, min=min(curves.degrees), max=max(curves.degrees),
-                                      description="polynomial degree", continuous_update=False,
+                                      description=_("polynomial degree"), continuous_update=False,
                                       style=style, layout=layout)
     size_slider = widgets.SelectionSlider(options=list(curves.sizes), value=size or curves.sizes[1],
-                                          description="training examples", continuous_update=False,
+                                          description=_("training examples"), continuous_update=False,
                                           style=style, layout=layout)
 
     def draw(degree: int, size: int) -> tuple[Figure, str]:

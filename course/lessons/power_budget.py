@@ -18,7 +18,8 @@ from matplotlib.figure import Figure
 from course.deploy.boards import BOARDS
 from course.energy import average_current_ma, battery_life_hours
 from course.notebook.explorer import explorer
-from course.notebook.figures import new_figure
+from course.notebook.figures import PALETTE, new_figure
+from course.notebook.language import _
 
 HOURS_PER_DAY = 24.0
 
@@ -71,7 +72,7 @@ def device(name: str) -> Device:
     for d in DEVICES:
         if d.name == name:
             return d
-    raise KeyError(f"no device {name!r}; known: {[d.name for d in DEVICES]}")
+    raise KeyError(_("no device {name!r}; known: {known}").format(name=name, known=[d.name for d in DEVICES]))
 
 
 def battery(name: str) -> Battery:
@@ -79,15 +80,27 @@ def battery(name: str) -> Battery:
     for b in BATTERIES:
         if b.name == name:
             return b
-    raise KeyError(f"no battery {name!r}; known: {[b.name for b in BATTERIES]}")
+    raise KeyError(_("no battery {name!r}; known: {known}").format(name=name, known=[b.name for b in BATTERIES]))
+
+
+def device_label(name: str) -> str:
+    """The learner-facing name of a device of :data:`DEVICES` (its ``name`` stays the English key)."""
+    labels = {"microcontroller": _("microcontroller"), "laptop CPU": _("laptop CPU"), "desktop GPU": _("desktop GPU")}
+    return labels.get(name, name)
+
+
+def battery_label(name: str) -> str:
+    """The learner-facing name of a battery of :data:`BATTERIES` (its ``name`` stays the English key)."""
+    labels = {"CR2032 coin cell": _("CR2032 coin cell"), "2 × AA alkaline": _("2 × AA alkaline")}
+    return labels.get(name, name)
 
 
 def duty_cycle(active_ms: float, period_ms: float) -> float:
     """Fraction of the time a device is awake: `active_ms` of work every `period_ms`."""
     if period_ms <= 0:
-        raise ValueError(f"period_ms must be positive, got {period_ms}")
+        raise ValueError(_("period_ms must be positive, got {period_ms}").format(period_ms=period_ms))
     if not 0 <= active_ms <= period_ms:
-        raise ValueError(f"active_ms must be between 0 and period_ms, got {active_ms}")
+        raise ValueError(_("active_ms must be between 0 and period_ms, got {active_ms}").format(active_ms=active_ms))
     return active_ms / period_ms
 
 
@@ -107,7 +120,7 @@ def life_vs_duty_cycle(capacity_mah: float, active_ma: float, sleep_ma: float,
 def hours_on_battery(power_w: float, bat: Battery) -> float:
     """Hours a battery's stored energy lasts at a constant `power_w` (ideal, no conversion losses)."""
     if power_w <= 0:
-        raise ValueError(f"power_w must be positive, got {power_w}")
+        raise ValueError(_("power_w must be positive, got {power_w}").format(power_w=power_w))
     return bat.energy_wh / power_w
 
 
@@ -124,18 +137,26 @@ def plot_power_and_price(devices=DEVICES) -> Figure:
     """Log-scale bars: power while computing (W) and price (US$) of each device."""
     fig = new_figure((10, 3.4))
     ax_power, ax_price = fig.subplots(1, 2)
-    names = [d.name for d in devices]
-    colors = ["tab:green", "tab:blue", "tab:red"][: len(devices)]
+    names = [device_label(d.name) for d in devices]
+    colors = [PALETTE[2], PALETTE[0], PALETTE[3]][: len(devices)]
     for ax, values, title, label, fmt in (
-            (ax_power, [d.power_w for d in devices], "Power while computing", "power (W, log scale)",
+            (ax_power, [d.power_w for d in devices], _("Power while computing"), _("power (W, log scale)"),
              "{:g} W"),
-            (ax_price, [d.price_usd for d in devices], "Price", "price (US$, log scale)", "${:,.0f}")):
+            (ax_price, [d.price_usd for d in devices], _("Price"), _("price (US$, log scale)"), "${:,.0f}")):
         bars = ax.bar(names, values, color=colors)
         ax.set_yscale("log")
-        ax.set(title=title, ylabel=label, xlabel="device")
+        ax.set(title=title, ylabel=label, xlabel=_("device"))
         ax.set_ylim(min(values) / 5, max(values) * 8)
         ax.bar_label(bars, labels=[fmt.format(v) for v in values], padding=2, fontsize=9)
         ax.grid(True, axis="y", which="major", alpha=0.3)
+    least, most = min(devices, key=lambda d: d.power_w), max(devices, key=lambda d: d.power_w)
+    fig.alt = " ".join([
+        _("Two bar charts on log scales, the power each device draws while computing and its price: {devices}.").format(
+            devices="; ".join(_("{device} {power:g} W, ${price:,.0f}").format(
+                device=device_label(d.name), power=d.power_w, price=d.price_usd) for d in devices)),
+        _("The most power-hungry device ({most}) draws {ratio:,.0f} times the power of the least ({least}).").format(
+            most=device_label(most.name), least=device_label(least.name), ratio=most.power_w / least.power_w),
+    ])
     return fig
 
 
@@ -147,20 +168,33 @@ def plot_battery_life(active_ma: float, sleep_ma: float, batteries=BATTERIES,
         duty_cycles = np.logspace(-4, 0, 81)
     fig = new_figure((6.5, 3.8))
     ax = fig.subplots()
-    for bat in batteries:
+    title = _("Battery life: {active:g} mA awake, {sleep:g} µA asleep").format(active=active_ma, sleep=sleep_ma * 1000)
+    lives, marks = [], []
+    for bat, style in zip(batteries, ("-", "--", "-.", ":") * len(batteries)):
         days = life_vs_duty_cycle(bat.capacity_mah, active_ma, sleep_ma, duty_cycles)
-        ax.plot(np.asarray(duty_cycles) * 100, days, lw=2, label=bat.name)
+        ax.plot(np.asarray(duty_cycles) * 100, days, lw=2, ls=style, label=battery_label(bat.name))
+        lives.append(_("a {battery} lasts from {long:,.0f} down to {short:,.1f} days").format(
+            battery=battery_label(bat.name), long=days[0], short=days[-1]))
         if mark is not None:
-            ax.plot([mark * 100], [battery_life_days(bat.capacity_mah, active_ma, sleep_ma, mark)],
-                    "o", color="k", ms=5)
-    for days, label in ((1, "1 day"), (365, "1 year")):
+            marked = battery_life_days(bat.capacity_mah, active_ma, sleep_ma, mark)
+            ax.plot([mark * 100], [marked], "o", color=PALETTE[7], ms=5)
+            marks.append(_("{battery} {days:,.1f} days").format(battery=battery_label(bat.name), days=marked))
+    for days, label in ((1, _("1 day")), (365, _("1 year"))):
         ax.axhline(days, color="gray", ls=":", lw=1)
         ax.text(duty_cycles[0] * 100, days * 1.15, label, color="gray", fontsize=8)
-    ax.set(xscale="log", yscale="log", xlabel="duty cycle (% of the time awake)",
-           ylabel="battery life (days)",
-           title=f"Battery life: {active_ma:g} mA awake, {sleep_ma * 1000:g} µA asleep")
+    ax.set(xscale="log", yscale="log", xlabel=_("duty cycle (% of the time awake)"),
+           ylabel=_("battery life (days)"), title=title)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8)
+    sentences = [
+        _("{title}: battery life in days against the duty cycle, both on log scales; the less the device is awake, "
+          "the longer the battery lasts.").format(title=title),
+        _("From {low:.3g}% to {high:.3g}% of the time awake, {lives}.").format(
+            low=duty_cycles[0] * 100, high=duty_cycles[-1] * 100, lives="; ".join(lives)),
+    ]
+    if mark is not None:
+        sentences.append(_("The dots mark {duty:.3g}% awake: {marks}.").format(duty=mark * 100, marks="; ".join(marks)))
+    fig.alt = " ".join(sentences)
     return fig
 
 
@@ -171,8 +205,9 @@ def plot_battery_life(active_ma: float, sleep_ma: float, batteries=BATTERIES,
 def battery_summary(active_ma: float, sleep_ma: float, duty: float, bat: Battery) -> str:
     """One line of HTML: the average current at this duty cycle and how many days ``bat`` lasts."""
     days = battery_life_days(bat.capacity_mah, active_ma, sleep_ma, duty)
-    return (f"average current <b>{average_current_ma(active_ma, sleep_ma, duty):.4g} mA</b> → a {bat.name} "
-            f"lasts <b>{days:,.1f} days</b> ({days / 365:.2f} years)")
+    return _("average current <b>{current:.4g} mA</b> → a {battery} lasts <b>{days:,.1f} days</b> ({years:.2f} "
+             "years)").format(current=average_current_ma(active_ma, sleep_ma, duty), battery=battery_label(bat.name),
+                              days=days, years=days / 365)
 
 
 def battery_explorer(active_ma: float = 5.0, sleep_ma: float = 0.005, duty_percent: float = 5.0) -> widgets.VBox:
@@ -180,10 +215,10 @@ def battery_explorer(active_ma: float = 5.0, sleep_ma: float = 0.005, duty_perce
     the battery's life against duty cycle, with the chosen duty cycle marked."""
     duty_slider = widgets.FloatLogSlider(
         value=duty_percent, base=10, min=-3, max=2, step=0.05, readout_format=".3g",
-        description="awake (% of time)", continuous_update=False,
+        description=_("awake (% of time)"), continuous_update=False,
         style={"description_width": "initial"}, layout=widgets.Layout(width="460px"))
-    battery_menu = widgets.Dropdown(options=[b.name for b in BATTERIES], value=BATTERIES[0].name,
-                                    description="battery")
+    battery_menu = widgets.Dropdown(options=[(battery_label(b.name), b.name) for b in BATTERIES],
+                                    value=BATTERIES[0].name, description=_("battery"))
 
     def draw(duty_percent: float, battery_name: str) -> tuple[Figure, str]:
         duty, bat = min(duty_percent, 100.0) / 100, battery(battery_name)
