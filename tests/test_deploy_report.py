@@ -3,6 +3,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import deploy_models as dm
 import numpy as np
+import polib
 import pytest
 from ai_edge_litert.interpreter import Interpreter
 
@@ -17,7 +18,8 @@ from course.deploy import (
     tflm_predict,
 )
 from course.deploy import report as report_module
-from course.deploy.report import ARENA_RESOLUTION_BYTES
+from course.deploy.report import ARENA_RESOLUTION_BYTES, ModelReport
+from course.notebook.language import catalog_file
 
 pytestmark = pytest.mark.unit
 
@@ -183,3 +185,24 @@ def test_inspect_parses_the_model_once(monkeypatch, model_bytes, sample):
     report = inspect(model_bytes(), sample)
     assert parses == [len(model_bytes())]
     assert report.ops == model_ops(model_bytes())  # stand-ins for missing ops did not change the parsed model
+
+
+def _spanish(message: str) -> str:
+    """`message`'s translation in the library's Spanish catalog."""
+    return polib.pofile(str(catalog_file("es"))).find(message).msgstr
+
+
+def test_the_summary_speaks_the_learners_language(monkeypatch):
+    report = ModelReport(flash_bytes=2_048, arena_bytes=None, ops=["FULLY_CONNECTED", "GELU"], unsupported_ops=["GELU"],
+                         macs=1_000, input_shape=(1, 4), input_dtype="int8", input_scale=0.5, input_zero_point=-3,
+                         output_shape=(1, 2), output_dtype="int8", output_scale=0.25, output_zero_point=0,
+                         tflm_error="TFLite Micro has no kernel for GELU")
+    english = report.summary().splitlines()
+    assert english[0] == "flash (model) 2,048 B | tensor arena n/a | 1,000 MACs"
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    spanish = report.summary().splitlines()
+    assert len(spanish) == len(english) == 5 and all(es != en for es, en in zip(spanish, english))
+    assert spanish[0] == _spanish("flash (model) {flash:,} B | tensor arena {arena} | {macs:,} MACs").format(
+        flash=2_048, arena=_spanish("n/a"), macs=1_000)
+    with pytest.raises(ValueError, match="se esperaba una entrada"):
+        report_module._as_batch(np.zeros(3), report.input_tensor)

@@ -1,11 +1,13 @@
 """course.lessons.anomaly: features, scaling, autoencoder scores (float and int8 on TFLM), thresholds."""
 import numpy as np
+import polib
 import pytest
 from sklearn.metrics import roc_auc_score
 
 import course  # noqa: F401  (quiet TensorFlow before it is imported)
 from course.data import vibration
 from course.lessons import anomaly
+from course.notebook.language import catalog_file
 
 pytestmark = pytest.mark.unit
 
@@ -101,3 +103,25 @@ def test_figures(trained):
     fig2 = anomaly.plot_score_histograms(scores, data.y, data.classes, threshold=float(np.median(scores)))
     assert fig2.axes[0].get_xscale() == "log"
     plt.close("all")
+
+
+def _spanish(message: str) -> str:
+    """`message`'s translation in the library's Spanish catalog."""
+    return polib.pofile(str(catalog_file("es"))).find(message).msgstr
+
+
+def test_figures_and_messages_speak_the_learners_language(monkeypatch):
+    data = vibration(n_normal=20, n_per_fault=5, faults=["bearing"], n_machines=2, seed=1)
+    scores = np.random.default_rng(0).lognormal(size=len(data))
+    english, english_examples = anomaly.plot_score_histograms(scores, data.y, data.classes, 1.0), anomaly.plot_examples(data)
+    assert english.alt.startswith("Anomaly scores: a histogram") and "bearing" in english_examples.alt
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    spanish = anomaly.plot_score_histograms(scores, data.y, data.classes, 1.0)
+    assert spanish.axes[0].get_title() == _spanish("Anomaly scores") != english.axes[0].get_title()
+    assert spanish.axes[0].get_xlabel() == _spanish("anomaly score (reconstruction error, log scale)")
+    assert spanish.alt.startswith(_spanish("Anomaly scores")) and spanish.alt != english.alt
+    spanish_examples = anomaly.plot_examples(data)
+    assert spanish_examples.axes[0].get_title() == _spanish("waveform, x axis")
+    assert spanish_examples.alt != english_examples.alt and "bearing" in spanish_examples.alt
+    with pytest.raises(ValueError, match=_spanish("need at least one normal score")):
+        anomaly.threshold_for_false_alarm_rate([], 0.1)

@@ -1,10 +1,12 @@
 """course.lessons.budget: the numbers a design stores, whatever its form, and a training call's time."""
 import numpy as np
+import polib
 import pytest
 from sklearn.decomposition import PCA
 
 import course  # noqa: F401  (quiet TensorFlow before it is imported)
 from course.lessons import budget
+from course.notebook.language import catalog_file
 
 pytestmark = pytest.mark.unit
 
@@ -64,3 +66,18 @@ def test_a_written_down_design_needs_each_part_and_a_trade_off_of_twenty_words()
 def test_a_training_time_outside_the_budget_or_not_a_number_is_a_problem(seconds):
     assert budget.training_time_problem(seconds, 40.0) == f"training took {seconds!r} s: the budget is 40 s"
     assert budget.training_time_problem(39.5, 40.0) is None
+
+
+def _spanish(message: str) -> str:
+    """`message`'s translation in the library's Spanish catalog."""
+    return polib.pofile(str(catalog_file("es"))).find(message).msgstr
+
+
+def test_the_reasons_speak_the_learners_language(monkeypatch):
+    keys = ("architecture", "training", "trade_off")
+    english = budget.design_problem("a text", keys)
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    spanish = budget.design_problem("a text", keys)
+    assert spanish != english
+    assert spanish == _spanish("DESIGN must be a dict with the texts {keys}").format(keys="architecture, training, trade_off")
+    assert budget.training_time_problem(41.0, 40.0) == "el entrenamiento tardó 41.0 s: el presupuesto es de 40 s"

@@ -1,8 +1,10 @@
 """course.lessons.fairness: per-group accuracy with bootstrap intervals, and disparity."""
 import numpy as np
+import polib
 import pytest
 
 from course.lessons import fairness
+from course.notebook.language import catalog_file
 
 pytestmark = pytest.mark.unit
 
@@ -39,3 +41,15 @@ def test_disparity():
     assert fairness.disparity({"x": 0.0, "y": 0.0})["ratio"] == 1.0
     with pytest.raises(ValueError):
         fairness.disparity({})
+
+
+def _spanish(message: str) -> str:
+    """`message`'s translation in the library's Spanish catalog."""
+    return polib.pofile(str(catalog_file("es"))).find(message).msgstr
+
+
+def test_the_errors_speak_the_learners_language(monkeypatch):
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    with pytest.raises(ValueError) as error:
+        fairness.disparity({})
+    assert str(error.value) == _spanish("no groups") != "no groups"

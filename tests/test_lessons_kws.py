@@ -2,6 +2,7 @@
 import re
 
 import numpy as np
+import polib
 import pytest
 
 import course  # noqa: F401  (quiet TensorFlow before it loads)
@@ -9,6 +10,7 @@ from course.data import keywords
 from course.features import log_mel_spectrogram
 from course.lessons import kws
 from course.models import kws_cnn
+from course.notebook.language import catalog_file
 
 pytestmark = pytest.mark.unit
 
@@ -135,3 +137,23 @@ def test_count_macs_is_the_rule_inspect_applies_to_the_converted_model():
     import deploy_models as dm
 
     assert kws.count_macs(dm.digits_cnn()) == dm.digits_report().macs == 6 * 6 * 8 * 9 + 4 * 4 * 8 * 9 + 10 * 32
+
+
+def _spanish(message: str) -> str:
+    """`message`'s translation in the library's Spanish catalog."""
+    return polib.pofile(str(catalog_file("es"))).find(message).msgstr
+
+
+def test_the_sampling_figure_and_explorer_speak_the_learners_language(monkeypatch):
+    english = kws.plot_sampling(5000, 8000)
+    assert "5,000 Hz tone" in english.alt and "3,000 Hz" in english.alt and "alias" in english.alt
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    spanish = kws.plot_sampling(5000, 8000)
+    ax = spanish.axes[0]
+    assert ax.get_xlabel() == _spanish("time (ms)") and ax.get_ylabel() == _spanish("amplitude")
+    assert ax.get_title() != english.axes[0].get_title() and ax.get_title().startswith("Frecuencia de Nyquist")
+    assert spanish.alt != english.alt and "3,000 Hz" in spanish.alt
+    controls, html, image = kws.sampling_explorer(5000, 8000).children
+    assert controls.children[0].description == _spanish("tone (Hz)") and "Frecuencia de Nyquist" in html.value
+    with pytest.raises(ValueError, match="bits debe"):
+        kws.quantize_audio(np.zeros(4), 0)

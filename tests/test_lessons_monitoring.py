@@ -1,8 +1,10 @@
 """course.lessons.monitoring: drift statistics, model version ids, over-the-air update sizes."""
 import numpy as np
+import polib
 import pytest
 
 from course.lessons import monitoring
+from course.notebook.language import catalog_file
 
 pytestmark = pytest.mark.unit
 
@@ -84,3 +86,21 @@ def test_plot_timeline():
     top, bottom = fig.axes
     assert top.get_yscale() == "log" and len(bottom.lines) == 3  # drift curve, threshold, fault line
     plt.close(fig)
+
+
+def _spanish(message: str) -> str:
+    """`message`'s translation in the library's Spanish catalog."""
+    return polib.pofile(str(catalog_file("es"))).find(message).msgstr
+
+
+def test_the_timeline_speaks_the_learners_language(monkeypatch):
+    time = np.linspace(0, 1, 50)
+    drift = np.r_[np.full(9, np.nan), time[9:]]
+    english = monitoring.plot_timeline(time, np.exp(time), 2.0, drift, fault_start=0.8)
+    assert "at time 0.69" in english.alt and "at time 0.51" in english.alt and "0.80" in english.alt
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    spanish = monitoring.plot_timeline(time, np.exp(time), 2.0, drift, fault_start=0.8)
+    top, bottom = spanish.axes
+    assert top.get_title() == _spanish("One machine over time") != english.axes[0].get_title()
+    assert top.get_ylabel() == _spanish("anomaly score") and bottom.get_ylabel() == _spanish("median |z| (training stds)")
+    assert spanish.alt != english.alt and "0.69" in spanish.alt and "0.51" in spanish.alt

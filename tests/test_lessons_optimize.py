@@ -3,6 +3,7 @@ import types
 
 import keras
 import numpy as np
+import polib
 import pytest
 
 import course  # noqa: F401  (quiet TensorFlow before it is imported)
@@ -13,6 +14,7 @@ from course.lessons.optimize import (
     prune_by_magnitude,
     unit_variance_init,
 )
+from course.notebook.language import catalog_file
 
 pytestmark = pytest.mark.unit
 
@@ -88,3 +90,15 @@ def test_unit_variance_init_gives_hidden_layers_unit_std_and_keeps_the_last_laye
         assert std == pytest.approx(1.0, rel=1e-3)
     for before, after in zip(last, model.layers[-1].get_weights()):
         np.testing.assert_array_equal(before, after)
+
+
+def _spanish(message: str) -> str:
+    """`message`'s translation in the library's Spanish catalog."""
+    return polib.pofile(str(catalog_file("es"))).find(message).msgstr
+
+
+def test_the_errors_speak_the_learners_language(monkeypatch):
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    with pytest.raises(ValueError) as error:
+        ms_per_inference(lambda model_bytes, batch: batch, b"", np.zeros((1, 2)))
+    assert str(error.value) == _spanish("need at least two inputs") != "need at least two inputs"

@@ -1,8 +1,10 @@
 """Tests of course.lessons.streaming: voting over recent windows and debouncing events."""
 import numpy as np
+import polib
 import pytest
 
 from course.lessons import streaming
+from course.notebook.language import catalog_file
 
 pytestmark = pytest.mark.unit
 
@@ -30,3 +32,15 @@ def test_events_ignore_an_isolated_window_and_fire_once_for_a_lasting_change():
     raw = np.flatnonzero(scores >= 1.0)
     assert len(raw) == 31
     assert streaming.events(scores, 1.0, k=3, n=5, refractory=100).tolist() == [32]
+
+
+def _spanish(message: str) -> str:
+    """`message`'s translation in the library's Spanish catalog."""
+    return polib.pofile(str(catalog_file("es"))).find(message).msgstr
+
+
+def test_the_errors_speak_the_learners_language(monkeypatch):
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    with pytest.raises(ValueError) as error:
+        streaming.debounce([True], -1)
+    assert str(error.value) == _spanish("refractory must not be negative") != "refractory must not be negative"

@@ -1,11 +1,13 @@
 """The person-detection lab's helpers: split by scene, training with augmentation, accuracy per group,
 camera frames and their explorer, figures."""
 import numpy as np
+import polib
 import pytest
 
 from course.data import images
 from course.data.images import LIGHTING
 from course.lessons import vww
+from course.notebook.language import catalog_file
 
 pytestmark = pytest.mark.unit
 
@@ -81,3 +83,26 @@ def test_figures(frames):
     ax = fig.axes[0]
     assert ax.get_title() == "Accuracy per lighting condition" and ax.get_ylabel() == "accuracy (%)"
     assert len(ax.patches) == 2 * len(LIGHTING)
+
+
+def _spanish(message: str) -> str:
+    """`message`'s translation in the library's Spanish catalog."""
+    return polib.pofile(str(catalog_file("es"))).find(message).msgstr
+
+
+def test_figures_and_explorer_speak_the_learners_language(frames, monkeypatch):
+    counts = {c: 10 for c in LIGHTING}
+    accuracy = {"float": {c: 0.9 for c in LIGHTING}, "int8": {c: 0.85 for c in LIGHTING}}
+    english, english_grid = vww.plot_accuracy_by(accuracy, counts), vww.plot_frames_by_lighting(frames)
+    assert "int8" in english.alt and "85.0 %" in english.alt and english_grid.alt
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    spanish = vww.plot_accuracy_by(accuracy, counts)
+    ax = spanish.axes[0]
+    assert ax.get_title() == _spanish("Accuracy per lighting condition") != english.axes[0].get_title()
+    assert ax.get_ylabel() == _spanish("accuracy (%)")
+    assert spanish.alt != english.alt and "85.0 %" in spanish.alt
+    spanish_grid = vww.plot_frames_by_lighting(frames)
+    assert spanish_grid._suptitle.get_text() != english_grid._suptitle.get_text() and spanish_grid.alt != english_grid.alt
+    controls, summary, image = vww.camera_explorer(images(n_per_class=1, size=96, seed=4).x[1]).children
+    assert controls.children[0].description == _spanish("resolution") and _spanish("mean brightness") in summary.value
+    assert image.tooltip.startswith("La escena")

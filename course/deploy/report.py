@@ -28,6 +28,7 @@ from ai_edge_litert.interpreter import Interpreter as LiteRTInterpreter
 from ai_edge_litert.interpreter import OpResolverType
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
+from course.notebook.language import _
 from course.notebook.quiet import quiet
 from course.quantization import dequantize, quantize
 from course.units import MIB
@@ -102,20 +103,28 @@ class ModelReport:
 
     def summary(self) -> str:
         """A few human-readable lines for notebooks."""
-        arena = f"{self.arena_bytes:,} B" if self.arena_bytes is not None else "n/a"
+        arena = f"{self.arena_bytes:,} B" if self.arena_bytes is not None else _("n/a")
         lines = [
-            f"flash (model) {self.flash_bytes:,} B | tensor arena {arena} | {self.macs:,} MACs",
-            f"ops: {', '.join(self.ops)}",
-            f"input  {self.input_dtype} {self.input_shape} scale {self.input_scale:.6g} zero point {self.input_zero_point}",
-            f"output {self.output_dtype} {self.output_shape} scale {self.output_scale:.6g} zero point {self.output_zero_point}",
+            _("flash (model) {flash:,} B | tensor arena {arena} | {macs:,} MACs").format(
+                flash=self.flash_bytes, arena=arena, macs=self.macs),
+            _("ops: {ops}").format(ops=", ".join(self.ops)),
+            _("input  {dtype} {shape} scale {scale:.6g} zero point {zero_point}").format(
+                dtype=self.input_dtype, shape=self.input_shape, scale=self.input_scale,
+                zero_point=self.input_zero_point),
+            _("output {dtype} {shape} scale {scale:.6g} zero point {zero_point}").format(
+                dtype=self.output_dtype, shape=self.output_shape, scale=self.output_scale,
+                zero_point=self.output_zero_point),
         ]
         if self.tflm_error:
-            lines.append(f"TFLite Micro cannot run it: {self.tflm_error}")
+            lines.append(_("TFLite Micro cannot run it: {error}").format(error=self.tflm_error))
         if self.max_step_difference is not None:
-            lines.append(
-                f"TFLM vs LiteRT: max difference {self.max_step_difference:g}, argmax agreement "
-                f"{self.argmax_agreement:.1%} -> {'agree' if self.agrees else 'DISAGREE'}"
-            )
+            if self.agrees:
+                comparison = _("TFLM vs LiteRT: max difference {difference:g}, argmax agreement {agreement:.1%} "
+                               "-> agree")
+            else:
+                comparison = _("TFLM vs LiteRT: max difference {difference:g}, argmax agreement {agreement:.1%} "
+                               "-> DISAGREE")
+            lines.append(comparison.format(difference=self.max_step_difference, agreement=self.argmax_agreement))
         return "\n".join(lines)
 
 
@@ -139,7 +148,7 @@ class TensorSpec:
         if not self.quantized:
             return np.asarray(x).astype(dtype)
         if self.scale == 0.0 or dtype.kind != "i":
-            raise ValueError(f"the model's {self.dtype} tensor has no signed affine quantization")
+            raise ValueError(_("the model's {dtype} tensor has no signed affine quantization").format(dtype=self.dtype))
         return quantize(x, self.scale, self.zero_point, bits=8 * dtype.itemsize).astype(dtype)
 
     def dequantize(self, q: np.ndarray) -> np.ndarray:
@@ -173,7 +182,7 @@ def _operators(model: schema.ModelT):
 
 
 def _op_names(model: schema.ModelT) -> list[str]:
-    return [name for name, _, _ in _operators(model)]
+    return [name for name, _op, _subgraph in _operators(model)]
 
 
 def model_ops(model_bytes: bytes) -> list[str]:
@@ -223,7 +232,7 @@ def _tensor(subgraph: schema.SubGraphT, index: int) -> TensorSpec:
 def _io(model: schema.ModelT) -> tuple[TensorSpec, TensorSpec]:
     subgraph = model.subgraphs[0]
     if len(subgraph.inputs) != 1 or len(subgraph.outputs) != 1:
-        raise ValueError("course.deploy handles models with exactly one input and one output")
+        raise ValueError(_("course.deploy handles models with exactly one input and one output"))
     return _tensor(subgraph, subgraph.inputs[0]), _tensor(subgraph, subgraph.outputs[0])
 
 
@@ -234,13 +243,14 @@ def _as_batch(x: np.ndarray, tensor: TensorSpec) -> np.ndarray:
     if x.shape == features:
         x = x[None]
     if x.shape[1:] != features:
-        raise ValueError(f"expected one input of shape {features} or a batch (n, *{features}), got {x.shape}")
+        raise ValueError(_("expected one input of shape {features} or a batch (n, *{features}), got {shape}").format(
+            features=features, shape=x.shape))
     dtype = np.dtype(tensor.dtype)
     if dtype.kind == "f" or x.dtype.kind == "f":
         return tensor.quantize(x)
     info = np.iinfo(dtype)
     if x.min() < info.min or x.max() > info.max:
-        raise ValueError(f"integer input values must fit {dtype}")
+        raise ValueError(_("integer input values must fit {dtype}").format(dtype=dtype))
     return x.astype(dtype)
 
 
@@ -250,7 +260,7 @@ def _child(args: list[str]) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, str(CHILD_SCRIPT), *args], capture_output=True,
                               timeout=CHILD_TIMEOUT_S, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
     except subprocess.TimeoutExpired as e:
-        raise TFLMError(f"TFLite Micro did not finish within {CHILD_TIMEOUT_S} s") from e
+        raise TFLMError(_("TFLite Micro did not finish within {seconds} s").format(seconds=CHILD_TIMEOUT_S)) from e
 
 
 def _run_tflm(model_bytes: bytes, arena_bytes: int, batch: np.ndarray) -> _ChildRun:
@@ -268,9 +278,10 @@ def _failure(run: _ChildRun, arena_bytes: int) -> str:
     """One line saying how a child run failed."""
     if run.returncode < 0:
         name = signal.Signals(-run.returncode).name
-        return f"TFLite Micro crashed ({name}) with a {arena_bytes:,}-byte arena"
+        return _("TFLite Micro crashed ({signal}) with a {arena:,}-byte arena").format(signal=name, arena=arena_bytes)
     messages = [line for line in run.stderr.splitlines() if line.strip() and not line.startswith((" ", "Traceback"))]
-    return f"TFLite Micro failed with a {arena_bytes:,}-byte arena: " + " | ".join(messages[-4:])
+    return _("TFLite Micro failed with a {arena:,}-byte arena: {messages}").format(
+        arena=arena_bytes, messages=" | ".join(messages[-4:]))
 
 
 def tflm_predict(model_bytes: bytes, x: np.ndarray, arena_bytes: int | None = None,
@@ -405,7 +416,7 @@ def inspect(model_bytes: bytes, sample: np.ndarray | None = None) -> ModelReport
     probe, unsupported = _probe(model_bytes, model, batch)
     arena, error = None, None
     if unsupported:
-        error = f"TFLite Micro has no kernel for {', '.join(unsupported)}"
+        error = _("TFLite Micro has no kernel for {ops}").format(ops=", ".join(unsupported))
     elif probe.returncode != 0:
         error = _failure(probe, GENEROUS_ARENA_BYTES)
     else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from course.features import spectrum_features
+from course.notebook.language import _
 
 N_BANDS = 32  # bands per axis: 50 Hz wide at the vibration data's 3.2 kHz sample rate
 SCALE_FLOOR = 1e-3  # smallest standard deviation used when scaling (a constant feature stays finite)
@@ -60,7 +61,8 @@ def reconstruction_errors(features: np.ndarray, reconstructions: np.ndarray) -> 
     """Mean squared difference per row between features and their reconstructions, float64."""
     features, reconstructions = np.asarray(features, np.float64), np.asarray(reconstructions, np.float64)
     if features.shape != reconstructions.shape:
-        raise ValueError(f"shapes differ: {features.shape} vs {reconstructions.shape}")
+        raise ValueError(_("shapes differ: {features} vs {reconstructions}").format(
+            features=features.shape, reconstructions=reconstructions.shape))
     return np.mean((features - reconstructions) ** 2, axis=tuple(range(1, features.ndim)))
 
 
@@ -83,7 +85,7 @@ def int8_anomaly_scores(model_bytes: bytes, features: np.ndarray, runtime: str =
     from course.deploy import litert_predict, tflm_predict
 
     if runtime not in ("tflm", "litert"):
-        raise ValueError(f"runtime must be 'tflm' or 'litert', got {runtime!r}")
+        raise ValueError(_("runtime must be 'tflm' or 'litert', got {runtime!r}").format(runtime=runtime))
     features = np.asarray(features, dtype=np.float32)
     outputs = (tflm_predict if runtime == "tflm" else litert_predict)(model_bytes, features, dequantized=True)
     return reconstruction_errors(features, outputs)
@@ -98,9 +100,9 @@ def threshold_for_false_alarm_rate(normal_scores: np.ndarray, rate: float) -> fl
     """
     scores = np.sort(np.asarray(normal_scores, dtype=np.float64).ravel())
     if scores.size == 0:
-        raise ValueError("need at least one normal score")
+        raise ValueError(_("need at least one normal score"))
     if not 0.0 <= rate <= 1.0:
-        raise ValueError(f"rate must be between 0 and 1, got {rate}")
+        raise ValueError(_("rate must be between 0 and 1, got {rate}").format(rate=rate))
     candidates = np.append(np.unique(scores), np.nextafter(scores[-1], np.inf))
     flagged = scores.size - np.searchsorted(scores, candidates, side="left")
     return float(candidates[np.argmax(flagged <= rate * scores.size + 1e-9)])
@@ -121,6 +123,7 @@ def plot_examples(data, n_bands: int = N_BANDS, seconds: float = 0.1):
     n = int(seconds * rate)
     edges = np.linspace(0, rate / 2, n_bands + 1)
     centers = (edges[:-1] + edges[1:]) / 2
+    amplitudes, rises, reference = [], [], None
     for row, name in enumerate(classes):
         i = int(np.flatnonzero(data.y == data.classes.index(name))[0])
         axes[row, 0].plot(np.arange(n) / rate * 1000, data.x[i, :n, 0], linewidth=0.8)
@@ -128,33 +131,63 @@ def plot_examples(data, n_bands: int = N_BANDS, seconds: float = 0.1):
         bands = vibration_features(data.x[i:i + 1], rate, n_bands).reshape(-1, n_bands)
         for axis, band in zip("xyz", bands):
             axes[row, 1].plot(centers, band, marker=".", linewidth=0.8, label=axis)
-        axes[row, 1].set_ylabel("log energy")
-    axes[0, 0].set_title("waveform, x axis")
-    axes[0, 1].set_title(f"features: log energy in {n_bands} bands per axis")
+        axes[row, 1].set_ylabel(_("log energy"))
+        amplitudes.append(f"{name} {np.abs(data.x[i, :n, 0]).max():.2f} g")
+        if reference is None:
+            reference = bands
+        else:
+            rise = (bands - reference).max(axis=0)  # per band, the axis that gained most
+            band = int(np.argmax(rise))
+            rises.append(_("{name} {rise:+.1f} at {frequency:,.0f} Hz").format(name=name, rise=rise[band],
+                                                                             frequency=centers[band]))
+    axes[0, 0].set_title(_("waveform, x axis"))
+    axes[0, 1].set_title(_("features: log energy in {n_bands} bands per axis").format(n_bands=n_bands))
     axes[0, 1].legend(loc="upper right", ncols=3, fontsize="small")
-    axes[-1, 0].set_xlabel("time (ms)")
-    axes[-1, 1].set_xlabel("band centre (Hz)")
+    axes[-1, 0].set_xlabel(_("time (ms)"))
+    axes[-1, 1].set_xlabel(_("band centre (Hz)"))
+    alt = [_("One vibration window of each of {n} classes, one per row: on the left the first {ms:g} ms of the x-axis "
+             "waveform, on the right the log energy in {n_bands} frequency bands of each axis (x, y, z).").format(
+               n=len(classes), ms=seconds * 1000, n_bands=n_bands),
+           _("Largest amplitude of the waveform: {amplitudes}.").format(amplitudes=", ".join(amplitudes))]
+    if rises:
+        alt.append(_("Largest rise of log energy above the {reference} window: {rises}.").format(
+            reference=classes[0], rises=", ".join(rises)))
+    fig.alt = " ".join(alt)
     return fig
 
 
 def plot_score_histograms(scores: np.ndarray, labels: np.ndarray, classes: list[str],
-                          threshold: float | None = None, title: str = "Anomaly scores"):
-    """Histogram of scores per class on a log axis, with the threshold (if given) as a red line."""
-    from course.notebook.figures import new_figure
+                          threshold: float | None = None, title: str | None = None):
+    """Histogram of scores per class on a log axis, with the threshold (if given) as a dashed line.
+
+    `title` defaults to "Anomaly scores" (in the learner's language)."""
+    from course.notebook.figures import PALETTE, new_figure
 
     scores, labels = np.asarray(scores, np.float64), np.asarray(labels)
+    title = _("Anomaly scores") if title is None else title
     fig = new_figure((8, 3.5))
     ax = fig.subplots()
     bins = np.geomspace(max(scores.min(), 1e-6), scores.max(), 40)
+    medians, flagged = [], []
     for i, name in enumerate(classes):
         if np.any(labels == i):
             ax.hist(scores[labels == i], bins=bins, histtype="step", linewidth=1.5 if i == 0 else 1.0,
                     label=f"{name} ({np.sum(labels == i)})")
+            medians.append(f"{name} {np.median(scores[labels == i]):.3g}")
+            if threshold is not None:
+                flagged.append(f"{name} {np.mean(scores[labels == i] >= threshold):.0%}")
     if threshold is not None:
-        ax.axvline(threshold, color="red", linestyle="--", label=f"threshold {threshold:.3g}")
+        ax.axvline(threshold, color=PALETTE[7], linestyle="--",
+                   label=_("threshold {threshold:.3g}").format(threshold=threshold))
     ax.set_xscale("log")
-    ax.set_xlabel("anomaly score (reconstruction error, log scale)")
-    ax.set_ylabel("windows")
+    ax.set_xlabel(_("anomaly score (reconstruction error, log scale)"))
+    ax.set_ylabel(_("windows"))
     ax.set_title(title)
     ax.legend(fontsize="small")
+    alt = [_("{title}: a histogram of the anomaly scores of each class on a log scale; the median score per class: "
+             "{medians}.").format(title=title, medians=", ".join(medians))]
+    if threshold is not None:
+        alt.append(_("The dashed line is the threshold {threshold:.3g}; the share of windows at or above it: "
+                     "{flagged}.").format(threshold=threshold, flagged=", ".join(flagged)))
+    fig.alt = " ".join(alt)
     return fig

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from course.notebook.language import _
+
 MIN_WORDS = 3  # the least each part of a written-down design says (features, architecture, training, ...)
 MIN_TRADE_OFF_WORDS = 20  # the least its trade-off says: what was given up, for what, and what decided it
 
@@ -46,19 +48,19 @@ def design_problem(design: Any, keys: tuple[str, ...]) -> str | None:
     """Why a design task's `DESIGN` is not a written-down design, or None: a dict with a text for each of `keys`
     (at least MIN_WORDS words each), the last of them, `trade_off`, of at least MIN_TRADE_OFF_WORDS words."""
     if not isinstance(design, dict) or not set(keys) <= set(design):
-        return f"DESIGN must be a dict with the texts {', '.join(keys)}"
+        return _("DESIGN must be a dict with the texts {keys}").format(keys=", ".join(keys))
     short = [key for key in keys[:-1] if not isinstance(design[key], str) or len(design[key].split()) < MIN_WORDS]
     if short:
-        return f"describe your {', '.join(short)} in DESIGN (a few words each)"
+        return _("describe your {parts} in DESIGN (a few words each)").format(parts=", ".join(short))
     trade_off = design[keys[-1]]
     if not isinstance(trade_off, str) or len(trade_off.split()) < MIN_TRADE_OFF_WORDS:
-        return (f"DESIGN['{keys[-1]}']: at least {MIN_TRADE_OFF_WORDS} words on what you gave up, for what, and which "
-                "measurements decided it")
+        return _("DESIGN['{key}']: at least {words} words on what you gave up, for what, and which measurements "
+                 "decided it").format(key=keys[-1], words=MIN_TRADE_OFF_WORDS)
     return None
 
 
 def training_time_problem(seconds: Any, budget: float) -> str | None:
     """Why a training time handed in breaks the `budget` (seconds), or None."""
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= budget:
-        return f"training took {seconds!r} s: the budget is {budget:g} s"
+        return _("training took {seconds!r} s: the budget is {budget:g} s").format(seconds=seconds, budget=budget)
     return None

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from course.notebook.language import _
+
 N_BOOTSTRAP = 1000
 
 
@@ -19,7 +21,7 @@ def bootstrap_interval(correct: np.ndarray, n_bootstrap: int = N_BOOTSTRAP, leve
     """Percentile bootstrap interval of the mean of `correct` (booleans or 0/1), resampling examples."""
     correct = np.asarray(correct, dtype=np.float64).ravel()
     if correct.size == 0:
-        raise ValueError("no examples")
+        raise ValueError(_("no examples"))
     rng = np.random.default_rng(seed)
     means = correct[rng.integers(0, correct.size, (n_bootstrap, correct.size))].mean(axis=1)
     tail = (1 - level) / 2
@@ -31,7 +33,7 @@ def group_accuracy(y_true: np.ndarray, y_pred: np.ndarray, groups: np.ndarray,
     """{group: {"n", "accuracy", "low", "high"}} sorted by group name; low/high: 95 % bootstrap interval."""
     y_true, y_pred, groups = np.asarray(y_true), np.asarray(y_pred), np.asarray(groups).astype(str)
     if not len(y_true) == len(y_pred) == len(groups):
-        raise ValueError("y_true, y_pred and groups must have one entry per example")
+        raise ValueError(_("y_true, y_pred and groups must have one entry per example"))
     report = {}
     for group in np.unique(groups):
         correct = (y_true == y_pred)[groups == group]
@@ -43,7 +45,7 @@ def group_accuracy(y_true: np.ndarray, y_pred: np.ndarray, groups: np.ndarray,
 def disparity(accuracies: Mapping[str, float]) -> dict:
     """Gap (best − worst), ratio (worst / best; 1.0 if best is 0) and the best and worst groups."""
     if not accuracies:
-        raise ValueError("no groups")
+        raise ValueError(_("no groups"))
     best = max(accuracies, key=accuracies.get)
     worst = min(accuracies, key=accuracies.get)
     top, bottom = float(accuracies[best]), float(accuracies[worst])

@@ -22,7 +22,8 @@ from course.data import Dataset
 from course.data.keywords import SAMPLE_RATE
 from course.features import LogMel, log_mel_spectrogram
 from course.notebook.explorer import explorer
-from course.notebook.figures import new_figure
+from course.notebook.figures import PALETTE, new_figure
+from course.notebook.language import _
 from course.units import audio_as_float, audio_as_int16
 
 FEATURE_MEAN = -4.0  # log-mel mean and standard deviation of the synthetic keywords (rounded)
@@ -45,7 +46,7 @@ def alias_frequency(freq_hz: float, sample_rate: float) -> float:
 def quantize_audio(audio: np.ndarray, bits: int) -> np.ndarray:
     """Float audio in [-1, 1] rounded to a signed `bits`-bit grid (steps of 2 / 2**bits), as float64."""
     if not 1 <= bits <= 24:
-        raise ValueError(f"bits must be between 1 and 24, got {bits}")
+        raise ValueError(_("bits must be between 1 and 24, got {bits}").format(bits=bits))
     levels = 2 ** (bits - 1)
     return np.clip(np.round(np.asarray(audio, dtype=np.float64) * levels), -levels, levels - 1) / levels
 
@@ -59,7 +60,7 @@ def snr_db(clean: np.ndarray, noisy: np.ndarray) -> float:
 
 def plot_sampling(freq_hz: float, sample_rate: float, duration_s: float = 0.005) -> Figure:
     """A tone of `freq_hz` (grey), its samples at `sample_rate` (dots) and the tone those samples
-    describe (red dashed): the alias whenever `freq_hz` is above the Nyquist frequency sample_rate / 2."""
+    describe (dashed): the alias whenever `freq_hz` is above the Nyquist frequency sample_rate / 2."""
     fine = np.linspace(0, duration_s, 2000)
     times = np.arange(0, duration_s, 1 / sample_rate)
     alias = alias_frequency(freq_hz, sample_rate)
@@ -67,16 +68,30 @@ def plot_sampling(freq_hz: float, sample_rate: float, duration_s: float = 0.005)
     sign = 1.0 if (freq_hz % sample_rate) <= sample_rate / 2 else -1.0
     fig = new_figure((9, 3.6))
     ax = fig.subplots()
-    ax.plot(fine * 1000, np.sin(2 * np.pi * freq_hz * fine), color="grey", lw=1, label=f"the tone: {freq_hz:,.0f} Hz")
-    ax.plot(times * 1000, np.sin(2 * np.pi * freq_hz * times), "o", color="tab:blue", label=f"samples at {sample_rate:,.0f} Hz")
-    ax.plot(fine * 1000, sign * np.sin(2 * np.pi * alias * fine), "--", color="tab:red", lw=1.2,
-            label=f"what the samples say: {alias:,.0f} Hz")
-    ax.set_xlabel("time (ms)")
-    ax.set_ylabel("amplitude")
+    ax.plot(fine * 1000, np.sin(2 * np.pi * freq_hz * fine), color="grey", lw=1,
+            label=_("the tone: {frequency:,.0f} Hz").format(frequency=freq_hz))
+    ax.plot(times * 1000, np.sin(2 * np.pi * freq_hz * times), "o", color=PALETTE[0],
+            label=_("samples at {rate:,.0f} Hz").format(rate=sample_rate))
+    ax.plot(fine * 1000, sign * np.sin(2 * np.pi * alias * fine), "--", color=PALETTE[3], lw=1.2,
+            label=_("what the samples say: {frequency:,.0f} Hz").format(frequency=alias))
+    ax.set_xlabel(_("time (ms)"))
+    ax.set_ylabel(_("amplitude"))
     nyquist = sample_rate / 2
-    verdict = "captured" if freq_hz <= nyquist else "ALIASED"
-    ax.set_title(f"Nyquist frequency = {nyquist:,.0f} Hz: the tone is {verdict}")
+    if freq_hz <= nyquist:
+        ax.set_title(_("Nyquist frequency = {nyquist:,.0f} Hz: the tone is captured").format(nyquist=nyquist))
+        verdict = _("The tone is below the Nyquist frequency of {nyquist:,.0f} Hz: the samples describe the tone "
+                    "itself.").format(nyquist=nyquist)
+    else:
+        ax.set_title(_("Nyquist frequency = {nyquist:,.0f} Hz: the tone is ALIASED").format(nyquist=nyquist))
+        verdict = _("The tone is above the Nyquist frequency of {nyquist:,.0f} Hz: the samples describe a slower "
+                    "tone, an alias, and the true frequency is lost.").format(nyquist=nyquist)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize="small")
+    fig.alt = " ".join([
+        _("A {frequency:,.0f} Hz tone (grey) over {ms:g} ms, its {n} samples at {rate:,.0f} Hz (dots) and the "
+          "{alias:,.0f} Hz tone those samples describe (dashed).").format(
+            frequency=freq_hz, ms=duration_s * 1000, n=len(times), rate=sample_rate, alias=alias),
+        verdict,
+    ])
     return fig
 
 
@@ -85,13 +100,19 @@ def sampling_explorer(freq_hz: float = 1000.0, sample_rate: float = 8000.0) -> w
 
     Controls: frequency slider, sample-rate slider.
     """
-    freq = widgets.FloatSlider(value=freq_hz, min=100, max=8000, step=100, description="tone (Hz)", continuous_update=False)
-    rate = widgets.FloatSlider(value=sample_rate, min=1000, max=16000, step=500, description="rate (Hz)", continuous_update=False)
+    freq = widgets.FloatSlider(value=freq_hz, min=100, max=8000, step=100, description=_("tone (Hz)"),
+                               continuous_update=False)
+    rate = widgets.FloatSlider(value=sample_rate, min=1000, max=16000, step=500, description=_("rate (Hz)"),
+                               continuous_update=False)
 
     def draw(freq: float, rate: float) -> tuple[Figure, str]:
         alias = alias_frequency(freq, rate)
-        summary = (f"Nyquist frequency: <b>{rate / 2:,.0f} Hz</b> · the samples describe a tone of "
-                   f"<b>{alias:,.0f} Hz</b>" + ("" if alias == freq else " — an alias: information lost"))
+        if alias == freq:
+            summary = _("Nyquist frequency: <b>{nyquist:,.0f} Hz</b> · the samples describe a tone of "
+                        "<b>{alias:,.0f} Hz</b>").format(nyquist=rate / 2, alias=alias)
+        else:
+            summary = _("Nyquist frequency: <b>{nyquist:,.0f} Hz</b> · the samples describe a tone of "
+                        "<b>{alias:,.0f} Hz</b> — an alias: information lost").format(nyquist=rate / 2, alias=alias)
         return plot_sampling(freq, rate), summary
 
     return explorer({"freq": freq, "rate": rate}, draw)
@@ -144,7 +165,7 @@ def augment(data: Dataset, copies: int = 1, seed: int = 0, max_shift_s: float = 
     rng = np.random.default_rng(seed)
     rate = data.sample_rate or SAMPLE_RATE
     clips = [data.x]
-    for _ in range(copies):
+    for _copy in range(copies):
         new = np.empty_like(data.x)
         for i, clip in enumerate(data.x):
             clip = change_speed(clip, rng.uniform(*speed_range))

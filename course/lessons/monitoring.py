@@ -16,6 +16,7 @@ import hashlib
 import numpy as np
 
 from course.lessons.optimize import compressed_bytes
+from course.notebook.language import _
 
 STD_FLOOR = 1e-6  # smallest reference standard deviation used (a constant feature stays finite)
 DRIFT_THRESHOLD = 0.5  # default alarm level of `drift_score`: the typical feature moved half a std
@@ -27,7 +28,7 @@ def _matrix(features: np.ndarray) -> np.ndarray:
     if features.ndim == 1:
         features = features[:, None]
     if features.ndim != 2 or len(features) == 0:
-        raise ValueError(f"features must be a non-empty (n, d) array, got shape {features.shape}")
+        raise ValueError(_("features must be a non-empty (n, d) array, got shape {shape}").format(shape=features.shape))
     return features
 
 
@@ -35,7 +36,8 @@ def mean_shift_z(reference: np.ndarray, recent: np.ndarray) -> np.ndarray:
     """Per feature: ``|mean(recent) - mean(reference)| / std(reference)`` (shape (d,))."""
     reference, recent = _matrix(reference), _matrix(recent)
     if reference.shape[1] != recent.shape[1]:
-        raise ValueError(f"{reference.shape[1]} reference features but {recent.shape[1]} recent ones")
+        raise ValueError(_("{reference} reference features but {recent} recent ones").format(
+            reference=reference.shape[1], recent=recent.shape[1]))
     spread = np.maximum(reference.std(axis=0), STD_FLOOR)
     return np.abs(recent.mean(axis=0) - reference.mean(axis=0)) / spread
 
@@ -49,7 +51,7 @@ def rolling_drift_scores(reference: np.ndarray, stream: np.ndarray, window: int 
     """`drift_score` of the last `window` rows of `stream` at every row (NaN until `window` rows were seen)."""
     stream = _matrix(stream)
     if window < 1:
-        raise ValueError("window must be positive")
+        raise ValueError(_("window must be positive"))
     scores = np.full(len(stream), np.nan)
     for end in range(window, len(stream) + 1):
         scores[end - 1] = drift_score(reference, stream[end - window:end])
@@ -103,27 +105,54 @@ def update_sizes(old: bytes, new: bytes) -> dict[str, int]:
     }
 
 
+def _first_alarm(time: np.ndarray, scores: np.ndarray, threshold: float) -> float | None:
+    """The first time `scores` reach `threshold`, or None if they never do."""
+    above = np.flatnonzero(np.asarray(scores) >= threshold)
+    return float(time[above[0]]) if above.size else None
+
+
 def plot_timeline(time: np.ndarray, anomaly_scores: np.ndarray, anomaly_threshold: float,
                   drift_scores: np.ndarray, drift_threshold: float = DRIFT_THRESHOLD,
-                  fault_start: float | None = None, title: str = "One machine over time"):
+                  fault_start: float | None = None, title: str | None = None):
     """Anomaly scores (top, log scale) and drift scores (bottom) against time, with their alarm
-    thresholds (dashed) and the time a fault appeared (grey line)."""
-    from course.notebook.figures import new_figure
+    thresholds (dashed) and the time a fault appeared (grey line). `title` defaults to "One machine
+    over time" (in the learner's language)."""
+    from course.notebook.figures import PALETTE, new_figure
 
+    title = _("One machine over time") if title is None else title
+    time = np.asarray(time)
     fig = new_figure((9, 5))
     top, bottom = fig.subplots(2, 1, sharex=True)
-    top.plot(time, anomaly_scores, marker=".", linestyle="none", markersize=4, label="anomaly score")
-    top.axhline(anomaly_threshold, color="red", linestyle="--", label="anomaly threshold")
+    top.plot(time, anomaly_scores, marker=".", linestyle="none", markersize=4, label=_("anomaly score"))
+    top.axhline(anomaly_threshold, color=PALETTE[3], linestyle="--", label=_("anomaly threshold"))
     top.set_yscale("log")
-    top.set_ylabel("anomaly score")
-    bottom.plot(time, drift_scores, label="drift score (last windows)")
-    bottom.axhline(drift_threshold, color="red", linestyle="--", label="drift alarm")
-    bottom.set_ylabel("median |z| (training stds)")
-    bottom.set_xlabel("time (fraction of the machine's observed life)")
+    top.set_ylabel(_("anomaly score"))
+    bottom.plot(time, drift_scores, label=_("drift score (last windows)"))
+    bottom.axhline(drift_threshold, color=PALETTE[3], linestyle="--", label=_("drift alarm"))
+    bottom.set_ylabel(_("median |z| (training stds)"))
+    bottom.set_xlabel(_("time (fraction of the machine's observed life)"))
     for ax in (top, bottom):
         if fault_start is not None:
-            ax.axvline(fault_start, color="grey", linewidth=2, alpha=0.5, label="fault appears")
+            ax.axvline(fault_start, color="grey", linewidth=2, alpha=0.5, label=_("fault appears"))
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", fontsize="small")
     top.set_title(title)
+    alt = [_("{title}: the anomaly score of each window (top, log scale) and the drift score (bottom) against time, "
+             "each with its alarm level as a dashed line.").format(title=title)]
+    anomaly_alarm = _first_alarm(time, anomaly_scores, anomaly_threshold)
+    if anomaly_alarm is None:
+        alt.append(_("The anomaly score never reaches its threshold {threshold:.3g}.").format(
+            threshold=anomaly_threshold))
+    else:
+        alt.append(_("The anomaly score first reaches its threshold {threshold:.3g} at time {time:.2f}.").format(
+            threshold=anomaly_threshold, time=anomaly_alarm))
+    drift_alarm = _first_alarm(time, drift_scores, drift_threshold)
+    if drift_alarm is None:
+        alt.append(_("The drift score never reaches its alarm level {threshold:g}.").format(threshold=drift_threshold))
+    else:
+        alt.append(_("The drift score first reaches its alarm level {threshold:g} at time {time:.2f}.").format(
+            threshold=drift_threshold, time=drift_alarm))
+    if fault_start is not None:
+        alt.append(_("The fault appears at time {time:.2f} (grey line).").format(time=fault_start))
+    fig.alt = " ".join(alt)
     return fig

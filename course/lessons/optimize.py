@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from course.notebook.language import _
+
 
 def ms_per_inference(run: Callable[[bytes, np.ndarray], np.ndarray], model_bytes: bytes, x: np.ndarray) -> float:
     """Milliseconds per input of `run(model_bytes, batch)` (e.g. `course.deploy.litert_predict`).
@@ -16,7 +18,7 @@ def ms_per_inference(run: Callable[[bytes, np.ndarray], np.ndarray], model_bytes
     """
     x = np.asarray(x)
     if len(x) < 2:
-        raise ValueError("need at least two inputs")
+        raise ValueError(_("need at least two inputs"))
     timings = []
     for batch in (x[:1], x):
         start = time.perf_counter()
@@ -55,7 +57,7 @@ def prune_by_magnitude(model, sparsity: float):
     import keras  # imported here so that the module loads without TensorFlow
 
     if not 0.0 <= sparsity <= 1.0:
-        raise ValueError(f"sparsity must be between 0 and 1, got {sparsity}")
+        raise ValueError(_("sparsity must be between 0 and 1, got {sparsity}").format(sparsity=sparsity))
     pruned = keras.models.clone_model(model)
     weights = []
     for w in model.get_weights():

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from course.notebook.language import _
+
 
 def vote(flags: np.ndarray, k: int, n: int) -> np.ndarray:
     """Per window, whether at least `k` of the last `n` flags (this window's included) are set.
@@ -22,7 +24,7 @@ def vote(flags: np.ndarray, k: int, n: int) -> np.ndarray:
     """
     flags = np.asarray(flags, dtype=bool)
     if not 1 <= k <= n:
-        raise ValueError(f"need 1 <= k <= n, got k={k}, n={n}")
+        raise ValueError(_("need 1 <= k <= n, got k={k}, n={n}").format(k=k, n=n))
     counts = np.convolve(flags.astype(int), np.ones(n, dtype=int))[: len(flags)]
     return counts >= k
 
@@ -30,7 +32,7 @@ def vote(flags: np.ndarray, k: int, n: int) -> np.ndarray:
 def debounce(triggers: np.ndarray, refractory: int) -> np.ndarray:
     """Indices of the events: each trigger that comes at least `refractory` windows after the last event."""
     if refractory < 0:
-        raise ValueError("refractory must not be negative")
+        raise ValueError(_("refractory must not be negative"))
     events, last = [], None
     for index in np.flatnonzero(np.asarray(triggers, dtype=bool)):
         if last is None or index - last >= refractory:

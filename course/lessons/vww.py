@@ -12,6 +12,7 @@ from course.data import Dataset, group_split
 from course.data.images import LIGHTING, augment
 from course.notebook.explorer import explorer, html_table
 from course.notebook.figures import new_figure
+from course.notebook.language import _
 
 EPOCHS = 20
 BATCH_SIZE = 32
@@ -43,7 +44,7 @@ def train_person_detector(train: Dataset, model=None, epochs: int = EPOCHS, augm
     seed_everything(seed)
     model = person_cnn(train.x.shape[1:]) if model is None else model
     rng = np.random.default_rng(seed)
-    for _ in range(epochs):
+    for _epoch in range(epochs):
         x = augment(train.x, rng) if augmented else train.x
         model.fit(as_float(x), train.y, batch_size=BATCH_SIZE, epochs=1, verbose=0, shuffle=True)
     return model
@@ -53,7 +54,7 @@ def accuracy_by(groups: np.ndarray, correct: np.ndarray) -> dict[str, float]:
     """Share of `correct` (booleans) in each group, in the order the groups first appear sorted."""
     groups, correct = np.asarray(groups), np.asarray(correct, dtype=bool)
     if len(groups) != len(correct):
-        raise ValueError("groups and correct need one entry per example")
+        raise ValueError(_("groups and correct need one entry per example"))
     return {str(g): float(correct[groups == g].mean()) for g in np.unique(groups)}
 
 
@@ -68,7 +69,8 @@ def camera_frame(scene: np.ndarray, size: int, exposure: float = 1.0, noise: flo
     scene = np.asarray(scene, dtype=np.float64).squeeze()
     side = scene.shape[0]
     if scene.shape != (side, side) or side % size:
-        raise ValueError(f"scene must be square with a side that is a multiple of {size}, got {scene.shape}")
+        raise ValueError(_("scene must be square with a side that is a multiple of {size}, got {shape}").format(
+            size=size, shape=scene.shape))
     block = side // size
     light = (scene / 255.0 * exposure).reshape(size, block, size, block).mean(axis=(1, 3))
     light = light + np.random.default_rng(seed).normal(0, noise, light.shape)
@@ -88,6 +90,7 @@ def plot_frames_by_lighting(data: Dataset, per_condition: int = 4) -> Figure:
     conditions = [c for c in LIGHTING if np.any(data.meta["lighting"] == c)]
     fig = new_figure((1.4 * per_condition, 1.6 * len(conditions)))
     axes = fig.subplots(len(conditions), per_condition, squeeze=False)
+    brightness = []
     for row, condition in zip(axes, conditions):
         shown = []
         for column in range(per_condition):
@@ -97,36 +100,60 @@ def plot_frames_by_lighting(data: Dataset, per_condition: int = 4) -> Figure:
             ax.imshow(data.x[i, :, :, 0], cmap="gray", vmin=0, vmax=255)
             ax.set_title(f"{condition}: {data.classes[data.y[i]]}", fontsize=7)
             ax.set_xticks([]), ax.set_yticks([])
-    fig.suptitle(f"{data.x.shape[1]}×{data.x.shape[2]} grayscale frames (0-255) per lighting condition", fontsize=9)
+        brightness.append(f"{condition} {data.x[shown].mean() / 255:.0%}")
+    height, width = data.x.shape[1:3]
+    fig.suptitle(_("{height}×{width} grayscale frames (0-255) per lighting condition").format(
+        height=height, width=width), fontsize=9)
+    fig.alt = " ".join([
+        _("A grid of {height}×{width} grayscale frames: one row per lighting condition ({n} rows), {per_condition} "
+          "frames per row, alternating {first} and {second}.").format(
+            height=height, width=width, n=len(conditions), per_condition=per_condition,
+            first=data.classes[0], second=data.classes[1]),
+        _("Mean brightness of the frames shown: {brightness}.").format(brightness=", ".join(brightness)),
+    ])
     return fig
 
 
 def plot_accuracy_by(accuracy: dict[str, dict[str, float]], counts: dict[str, int],
-                     title: str = "Accuracy per lighting condition") -> Figure:
-    """Grouped bars: for each model (outer keys, e.g. float and int8) its accuracy (%) per group."""
+                     title: str | None = None) -> Figure:
+    """Grouped bars: for each model (outer keys, e.g. float and int8) its accuracy (%) per group.
+
+    `title` defaults to "Accuracy per lighting condition" (in the learner's language)."""
+    title = _("Accuracy per lighting condition") if title is None else title
     groups = list(counts)
     fig = new_figure((7, 3))
     ax = fig.subplots()
     width = 0.8 / len(accuracy)
+    per_model = []
     for k, (model, values) in enumerate(accuracy.items()):
         bars = ax.bar(np.arange(len(groups)) + k * width, [100 * values[g] for g in groups], width, label=model)
         ax.bar_label(bars, fmt="%.1f", fontsize=7)
+        per_model.append(f"{model}: " + ", ".join(f"{g} {100 * values[g]:.1f} %" for g in groups))
     ax.set_xticks(np.arange(len(groups)) + width * (len(accuracy) - 1) / 2,
-                  [f"{g}\n({counts[g]} frames)" for g in groups])
-    ax.set_ylabel("accuracy (%)")
+                  [_("{group}\n({n} frames)").format(group=g, n=counts[g]) for g in groups])
+    ax.set_ylabel(_("accuracy (%)"))
     ax.set_ylim(50, 100)
     ax.set_title(title)
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
+    lowest_model, lowest_group = min(((m, g) for m in accuracy for g in groups), key=lambda mg: accuracy[mg[0]][mg[1]])
+    fig.alt = " ".join([
+        _("{title}: bars of the accuracy (%) of {n_models} models in {n_groups} groups.").format(
+            title=title, n_models=len(accuracy), n_groups=len(groups)),
+        _("Accuracy per group: {values}.").format(values="; ".join(per_model)),
+        _("The lowest bar: {model} in {group} ({accuracy:.1f} %).").format(
+            model=lowest_model, group=lowest_group, accuracy=100 * accuracy[lowest_model][lowest_group]),
+    ])
     return fig
 
 
 def camera_explorer(scene: np.ndarray) -> widgets.VBox:
     """Resolution, exposure and sensor-noise controls → the frame a camera makes of `scene` (uint8, 96×96),
     its histogram, and what it costs (pixels, bytes) and loses (saturated or black pixels)."""
-    size = widgets.Dropdown(options=[(f"{s}×{s}", s) for s in RESOLUTIONS], value=32, description="resolution")
-    exposure = widgets.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.1, description="exposure ×",
+    size = widgets.Dropdown(options=[(f"{s}×{s}", s) for s in RESOLUTIONS], value=32, description=_("resolution"))
+    exposure = widgets.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.1, description=_("exposure ×"),
                                    continuous_update=False)
-    noise = widgets.FloatSlider(value=0.02, min=0.0, max=0.15, step=0.01, description="noise", continuous_update=False)
+    noise = widgets.FloatSlider(value=0.02, min=0.0, max=0.15, step=0.01, description=_("noise"),
+                                continuous_update=False)
 
     def draw(size: int, exposure: float, noise: float) -> tuple[Figure, str]:
         frame = camera_frame(scene, size, exposure, noise)
@@ -134,17 +161,22 @@ def camera_explorer(scene: np.ndarray) -> widgets.VBox:
         fig = new_figure((7, 3))
         left, right = fig.subplots(1, 2)
         left.imshow(frame, cmap="gray", vmin=0, vmax=255)
-        left.set_title(f"the frame: {size}×{size} pixels")
+        left.set_title(_("the frame: {size}×{size} pixels").format(size=size))
         left.set_xticks([]), left.set_yticks([])
         right.hist(frame.ravel(), bins=32, range=(0, 255), color="grey")
-        right.set_xlabel("pixel value (0-255)")
-        right.set_ylabel("pixels")
-        right.set_title("histogram")
-        summary = html_table({"pixels (= bytes, 8-bit grayscale)": f"{stats['pixels']:,}",
-                              "bytes as RGB": f"{3 * stats['bytes']:,}",
-                              "mean brightness": f"{stats['mean']:.0%}",
-                              "saturated pixels (255)": f"{stats['saturated']:.1%}",
-                              "black pixels (0)": f"{stats['black']:.1%}"})
+        right.set_xlabel(_("pixel value (0-255)"))
+        right.set_ylabel(_("pixels"))
+        right.set_title(_("histogram"))
+        fig.alt = _("The scene as a {size}×{size} grayscale frame (exposure ×{exposure:.1f}, noise {noise:.2f}) and "
+                    "the histogram of its pixel values: mean brightness {mean:.0%}, {saturated:.1%} of the pixels "
+                    "saturated (255) and {black:.1%} black (0).").format(
+            size=size, exposure=exposure, noise=noise, mean=stats["mean"], saturated=stats["saturated"],
+            black=stats["black"])
+        summary = html_table({_("pixels (= bytes, 8-bit grayscale)"): f"{stats['pixels']:,}",
+                              _("bytes as RGB"): f"{3 * stats['bytes']:,}",
+                              _("mean brightness"): f"{stats['mean']:.0%}",
+                              _("saturated pixels (255)"): f"{stats['saturated']:.1%}",
+                              _("black pixels (0)"): f"{stats['black']:.1%}"})
         return fig, summary
 
     return explorer({"size": size, "exposure": exposure, "noise": noise}, draw)
