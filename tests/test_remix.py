@@ -53,7 +53,7 @@ def test_spanish_course_of_all_five_weeks_for_another_board_passes_its_own_tests
     for week in weeks:
         for path in (out / "notebooks" / f"{week}.ipynb", out / "release" / week / f"{week}.ipynb"):
             setup = next(c.source for c in _read(path).cells if c.cell_type == "code")
-            assert setup.endswith('os.environ.setdefault("COURSE_LANGUAGE", "es")'), path
+            assert setup.endswith('os.environ["COURSE_LANGUAGE"] = "es"'), path
     lecture = _read(out / "notebooks" / "0x02-deployment.ipynb")
     assert lecture.cells[0].source.startswith("# 0x02 · ")
     assert "notebooks/0x02-deployment.ipynb" in lecture.cells[1].source

@@ -21,7 +21,7 @@ def setup_cell(language: str = SOURCE_LANGUAGE) -> str:
     """The set-up cell of a notebook in `language`: a translated notebook also sets the library's language."""
     if language == SOURCE_LANGUAGE:
         return SETUP_CELL
-    return SETUP_CELL + f'\nos.environ.setdefault("{LANGUAGE_VARIABLE}", "{language}")'
+    return SETUP_CELL + f'\nos.environ["{LANGUAGE_VARIABLE}"] = "{language}"'
 
 
 def colab_url(path: str) -> str:
