@@ -34,6 +34,41 @@ pytestmark = pytest.mark.browser
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 LECTURE = "notebooks/0x00-welcome.ipynb"     # the fastest lecture; it has figures and two explorers
+KEYBOARD = "keyboard-explorer.ipynb"          # one explorer with one control of each kind the course uses
+KEYBOARD_CODE = """\
+import ipywidgets as widgets
+from course.notebook.explorer import explorer
+from course.notebook.figures import new_figure
+
+def draw(count, share, rate, window, letter, board):
+    summary = (f"count={count} share={share:g} rate={rate:g} window={window[0]:g}-{window[1]:g} "
+               f"letter={letter} board={board}")
+    fig = new_figure((2, 1.5))
+    fig.subplots().bar(range(4), [count, share, window[0], window[1]])
+    fig.alt = f"Bars for {summary}."
+    return fig, summary
+
+explorer({
+    "count": widgets.IntSlider(value=3, min=0, max=10, description="count", continuous_update=False),
+    "share": widgets.FloatSlider(value=0.5, min=0, max=1, step=0.1, description="share"),
+    "rate": widgets.FloatLogSlider(value=10, base=10, min=0, max=3, step=1, description="rate", continuous_update=False),
+    "window": widgets.FloatRangeSlider(value=(2, 5), min=0, max=10, step=1, description="window", continuous_update=False),
+    "letter": widgets.SelectionSlider(options=["a", "b", "c"], value="a", description="letter", continuous_update=False),
+    "board": widgets.Dropdown(options=["nano", "pico", "esp32"], value="nano", description="board"),
+}, draw)
+"""
+# The keyboard walk through that explorer: (control number, element that takes the focus, keys, summary after).
+# A collapsed Dropdown opens with Space; bare arrows and letters on it go to JupyterLab's command-mode
+# shortcuts instead (ArrowDown selects the next cell, "x" cuts it: jupyter-widgets/ipywidgets#3912).
+KEYBOARD_STEPS = [
+    (0, ".noUi-handle", ["ArrowRight"], "count=4 share=0.5 rate=10 window=2-5 letter=a board=nano"),
+    (1, ".noUi-handle", ["ArrowRight"], "count=4 share=0.6 rate=10 window=2-5 letter=a board=nano"),
+    (2, ".noUi-handle", ["ArrowRight"], "count=4 share=0.6 rate=100 window=2-5 letter=a board=nano"),
+    (3, ".noUi-handle-lower", ["ArrowRight"], "count=4 share=0.6 rate=100 window=3-5 letter=a board=nano"),
+    (3, ".noUi-handle-upper", ["ArrowRight"], "count=4 share=0.6 rate=100 window=3-6 letter=a board=nano"),
+    (4, ".noUi-handle", ["ArrowRight"], "count=4 share=0.6 rate=100 window=3-6 letter=b board=nano"),
+    (5, "select", ["Space", "ArrowDown", "Enter"], "count=4 share=0.6 rate=100 window=3-6 letter=b board=pico"),
+]
 
 
 def _learner_path(assignment: str) -> str:
@@ -57,6 +92,8 @@ def lab(released_course, tmp_path_factory):
             nbformat.write(notebook, root / folder / assignment / name)
     (root / "notebooks").mkdir(exist_ok=True)
     shutil.copy2(ROOT / LECTURE, root / LECTURE)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(KEYBOARD_CODE)], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}), root / KEYBOARD)
     server = start_lab(root, tmp_path_factory.mktemp("lab"))
     yield server
     stop_lab(server)
@@ -114,9 +151,12 @@ def _screenshot(page, name: str) -> None:
 
 
 def _rendered_problems(page) -> list[str]:
-    """Error or stderr outputs, code cells that did not run, and output images that did not load
-    (the Colab badge is an image from the internet: not checked)."""
+    """Error or stderr outputs, widgets whose view failed, code cells that did not run, and output
+    images that did not load (the Colab badge is an image from the internet: not checked)."""
     problems = [f"stderr/error output: {text[:300]}" for text in page.locator(f".jp-Notebook {STDERR}").all_inner_texts()]
+    # a widget whose view failed shows an error box; a click on it shows the message and the stack below a header line
+    problems += [" ".join(text.splitlines()[1:3]) for text in page.locator(".jp-Notebook .jupyter-widgets-error-widget").evaluate_all(
+        "errors => errors.map(e => { e.parentElement.click(); return e.innerText; })")]
     prompts = page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_inner_texts()
     problems += [f"code cell {i} did not run (prompt {p!r})" for i, p in enumerate(prompts) if not p.strip()[1:-2].isdigit()]
     sizes = page.locator(".jp-Notebook .jp-OutputArea-output img").evaluate_all(
@@ -202,12 +242,54 @@ def test_lecture_figures_render_and_an_explorer_responds_to_its_slider(notebooks
     after = (picture.get_attribute("src"), summary.inner_text())
     assert after[1] != before[1], f"the summary did not change: {after[1]!r}"
     assert picture.evaluate("img => img.naturalWidth * img.naturalHeight") > 0
+    # JupyterLab (4.6) gives an output's <img> no alt attribute: neither the output's `alt` metadata
+    # nor its text/plain reach it. An explorer's picture shows its text alternative as its title.
+    assert picture.get_attribute("title"), "the explorer's picture has no text alternative (title)"
     page.locator(".jp-StatusBar-Widget", has_text="| Idle").first.wait_for()
     _screenshot(page, "widget-explorer.png")
 
     # Markdown printed by code is typeset by MathJax: two "$" in one output make a formula of the text between.
     typeset = page.locator(".jp-Notebook .jp-OutputArea-output mjx-container").count()
     assert not typeset, f"{typeset} formula(s) typeset in Markdown outputs: escape dollar signs as \\$"
+
+
+def _tab_to(page, control, target: str) -> None:
+    """Press Tab (twice at most: a slider's readout comes after its handle) until `target` in `control` has the focus."""
+    for _ in range(2):
+        page.keyboard.press("Tab")
+        if control.evaluate("(w, target) => w.contains(document.activeElement) && document.activeElement.matches(target)", target):
+            return
+    focused = page.evaluate("() => document.activeElement.outerHTML.slice(0, 300)")
+    raise AssertionError(f"Tab did not reach {target} in {control.inner_text()!r}; the focus is on {focused}")
+
+
+def test_every_explorer_control_is_operable_from_the_keyboard(notebooks):
+    """An explorer with one control of each kind the course uses: from the first control, Tab reaches
+    every next one and the keyboard alone changes it (both handles of a range slider); each change
+    redraws the summary and the picture, whose title is the figure's text alternative."""
+    page = notebooks.run_all(KEYBOARD)
+    wait_for_run(page)
+    problems = _rendered_problems(page)
+    assert not problems, problems
+    explorer = page.locator(".jp-Notebook .widget-vbox", has=page.locator(".widget-image")).first
+    controls = explorer.locator(".widget-hbox").first.locator(".widget-inline-hbox")
+    summary, picture = explorer.locator(".widget-html"), explorer.locator(".widget-image")
+    assert controls.count() == len({index for index, *_ in KEYBOARD_STEPS}), controls.all_inner_texts()
+
+    for step, (index, target, keys, expected) in enumerate(KEYBOARD_STEPS):
+        control = controls.nth(index)
+        if step:
+            _tab_to(page, control, target)
+        else:
+            control.locator(target).first.focus()
+        before = picture.get_attribute("src")
+        for key in keys:
+            page.keyboard.press(key)
+        page.wait_for_function("([html, img, text, old]) => html.innerText.trim() === text && img.src !== old",
+                               arg=[summary.element_handle(), picture.element_handle(), expected, before], timeout=60_000)
+        assert picture.get_attribute("title") == f"Bars for {expected}.", picture.get_attribute("title")
+    assert picture.evaluate("img => img.naturalWidth * img.naturalHeight") > 0
+    notebooks.close(KEYBOARD)
 
 
 def test_formgrader_lists_every_assignment(lab, browser):
