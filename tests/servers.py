@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from course.grading.distributed import ALLOWED_FAILURES
+from course.grading.distributed import ALLOWED_FAILURES, WORKER_PRELOAD
 from course.grading.nbgrader import nbgrader_env
 
 
@@ -80,7 +80,8 @@ def dask_cluster(workers: int, folder: Path) -> Iterator[str]:
         address = json.loads(address_file.read_text())["address"]
         for n in range(workers):
             start([dask, "worker", address, "--host", "127.0.0.1", "--nworkers", "1", "--nthreads", "1",
-                   "--memory-limit", "0", "--no-dashboard", "--name", f"worker-{n}"], f"worker-{n}.log")
+                   "--memory-limit", "0", "--no-dashboard", "--name", f"worker-{n}", "--preload", WORKER_PRELOAD],
+                  f"worker-{n}.log")
         yield address
     finally:
         for process in reversed(started):

@@ -46,6 +46,9 @@ from course.grading.scratch import (
 ALLOWED_FAILURES = 1  # the scheduler re-runs a task whose worker died once; a second death ends it
 KILLED_WORKER = "killed worker"
 SAVE_STEP = "nbgrader.preprocessors.SaveAutoGrades"  # the first autograde step that writes the gradebook
+# Imported by every worker when it starts (`dask worker --preload`), so nbgrader's and nbconvert's imports are
+# paid once at start-up, not by the first submission of each worker.
+WORKER_PRELOAD = "course.grading.scratch"
 
 
 @dataclass
@@ -58,10 +61,12 @@ class Batch:
 
 
 def local_client(workers: int) -> Client:
-    """A Dask cluster on this machine: `workers` worker processes of one thread, listening on 127.0.0.1 only."""
+    """A Dask cluster on this machine: `workers` worker processes of one thread, listening on 127.0.0.1 only,
+    each with the grading code imported (`WORKER_PRELOAD`)."""
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, memory_limit=0, silence_logs=logging.ERROR)
+                               dashboard_address=None, memory_limit=0, silence_logs=logging.ERROR,
+                               preload=[WORKER_PRELOAD])
     return Client(cluster)
 
 
