@@ -11,7 +11,7 @@ pytestmark = pytest.mark.unit
 def line_explorer(calls: list):
     """An explorer of the line y = slope · x, recording each call of its draw function."""
     slope = widgets.FloatSlider(value=1.0, min=-2, max=2, description="slope")
-    label = widgets.Dropdown(options=["a", "b"], value="a", description="label")
+    label = widgets.ToggleButtons(options=["a", "b"], value="a", description="label")
 
     def draw(slope: float, label: str):
         calls.append((slope, label))
@@ -46,6 +46,25 @@ def test_a_draw_that_does_not_match_the_controls_fails_at_once():
     slider = widgets.IntSlider()
     with pytest.raises(TypeError):
         explorer({"bits": slider}, lambda width: (new_figure((1, 1)), ""))
+
+
+def test_a_control_a_keyboard_cannot_operate_is_refused_by_name():
+    menu = widgets.Dropdown(options=["a", "b"], value="a")
+    with pytest.raises(TypeError, match=r"controls \['label'\] are not keyboard operable.*ToggleButtons"):
+        explorer({"label": menu}, lambda label: (new_figure((1, 1)), ""))
+
+
+def test_the_picture_carries_the_figure_text_alternative_as_its_tooltip():
+    def draw(slope: float):
+        fig = new_figure((2, 2))
+        fig.alt = f"A line of slope {slope:g}."
+        return fig, ""
+
+    slope = widgets.FloatSlider(value=1.0)
+    _, _, image = explorer({"slope": slope}, draw).children
+    assert image.tooltip == "A line of slope 1." and image.description == ""
+    slope.value = 0.5
+    assert image.tooltip == "A line of slope 0.5."
 
 
 def test_html_table():

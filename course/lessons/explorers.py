@@ -177,7 +177,7 @@ def capacity_explorer(
 
     boards = list(boards.values()) if isinstance(boards, Mapping) else list(boards)
     params = widgets.IntSlider(value=n_params, min=1_000, max=2_000_000, step=1_000, description=_("parameters"), continuous_update=False)
-    bits = widgets.Dropdown(options=[("int8", 8), ("float16", 16), ("float32", 32)], value=8, description=_("weights"))
+    bits = widgets.ToggleButtons(options=[("int8", 8), ("float16", 16), ("float32", 32)], value=8, description=_("weights"))
     arena = widgets.IntSlider(value=arena_bytes // KIB, min=1, max=512, description=_("arena (KiB)"), continuous_update=False)
 
     def draw(params: int, bits: int, arena: int) -> tuple[Figure, str]:

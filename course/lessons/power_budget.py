@@ -217,7 +217,7 @@ def battery_explorer(active_ma: float = 5.0, sleep_ma: float = 0.005, duty_perce
         value=duty_percent, base=10, min=-3, max=2, step=0.05, readout_format=".3g",
         description=_("awake (% of time)"), continuous_update=False,
         style={"description_width": "initial"}, layout=widgets.Layout(width="460px"))
-    battery_menu = widgets.Dropdown(options=[(battery_label(b.name), b.name) for b in BATTERIES],
+    battery_menu = widgets.ToggleButtons(options=[(battery_label(b.name), b.name) for b in BATTERIES],
                                     value=BATTERIES[0].name, description=_("battery"))
 
     def draw(duty_percent: float, battery_name: str) -> tuple[Figure, str]:

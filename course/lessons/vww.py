@@ -149,7 +149,7 @@ def plot_accuracy_by(accuracy: dict[str, dict[str, float]], counts: dict[str, in
 def camera_explorer(scene: np.ndarray) -> widgets.VBox:
     """Resolution, exposure and sensor-noise controls → the frame a camera makes of `scene` (uint8, 96×96),
     its histogram, and what it costs (pixels, bytes) and loses (saturated or black pixels)."""
-    size = widgets.Dropdown(options=[(f"{s}×{s}", s) for s in RESOLUTIONS], value=32, description=_("resolution"))
+    size = widgets.ToggleButtons(options=[(f"{s}×{s}", s) for s in RESOLUTIONS], value=32, description=_("resolution"))
     exposure = widgets.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.1, description=_("exposure ×"),
                                    continuous_update=False)
     noise = widgets.FloatSlider(value=0.02, min=0.0, max=0.15, step=0.01, description=_("noise"),

@@ -11,21 +11,41 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import ipywidgets as widgets
+import traitlets
 from matplotlib.figure import Figure
 
 from course.notebook.figures import EXPLORER_DPI, NO_ALT, figure_png
 
 Draw = Callable[..., tuple[Figure, str]]
+# The controls a keyboard user can operate in JupyterLab (Tab to reach, arrows or Space to change), as the browser
+# tests check. Not a Dropdown: closed, it hands arrow and letter keys to JupyterLab's notebook shortcuts, which
+# select, cut or delete cells (jupyter-widgets/ipywidgets#3912); ToggleButtons serve a few choices instead.
+KEYBOARD_OPERABLE = (widgets.IntSlider, widgets.FloatSlider, widgets.FloatLogSlider, widgets.IntRangeSlider,
+                     widgets.FloatRangeSlider, widgets.SelectionSlider, widgets.ToggleButtons)
+
+
+class DescribedImage(widgets.Image):
+    """An Image whose ``tooltip`` (its text alternative, shown as the picture's title) renders in JupyterLab.
+
+    ipywidgets 8.1 applies a tooltip by reading the widget's ``description``, which Image lacks, and the view
+    then fails to render (jupyter-widgets/ipywidgets#3860); an empty synced description avoids it."""
+
+    description = traitlets.Unicode("").tag(sync=True)
 
 
 def explorer(controls: Mapping[str, widgets.ValueWidget], draw: Draw) -> widgets.VBox:
     """Lay out ``controls``, then the summary and the figure that ``draw`` returns; redraw on every change.
 
+    Every control is one of `KEYBOARD_OPERABLE` (`TypeError` otherwise).
     ``draw`` is called with each control's value as the keyword of the same name and returns
     ``(figure, summary)``, the summary as HTML (`html_table` makes a two-column table).
     Children: ``HBox(controls), HTML(summary), Image(figure)``.
     """
-    summary, image = widgets.HTML(), widgets.Image(format="png")
+    refused = [name for name, control in controls.items() if not isinstance(control, KEYBOARD_OPERABLE)]
+    if refused:
+        raise TypeError(f"explorer controls {refused} are not keyboard operable in JupyterLab; use one of "
+                        f"{', '.join(kind.__name__ for kind in KEYBOARD_OPERABLE)}")
+    summary, image = widgets.HTML(), DescribedImage(format="png")
 
     def redraw(_: Any = None) -> None:
         fig, summary.value = draw(**{name: control.value for name, control in controls.items()})
