@@ -4,12 +4,15 @@ import re
 import shutil
 
 import nbformat
+import numpy as np
 import polib
 import pytest
 from conftest import ROOT
 
 from course.authoring.manifest import load
-from course.authoring.code_strings import code_strings, rewrite
+from course.deploy import BOARDS
+from course.lessons import monitoring, plots, power_budget
+from course.authoring.code_strings import code_strings, parse_cell, rewrite
 from course.authoring.translation import (
     LIBRARY_TEMPLATE,
     catalog_path,
@@ -132,7 +135,7 @@ SPANISH_TITLES = {"0x00-welcome": "# 0x00 · Bienvenida a TinyML", "0x01-fundame
 
 
 def _program(source: str) -> str:
-    return ast.dump(ast.parse("\n".join("#" if line.lstrip()[:1] in "%!" else line for line in source.split("\n"))))
+    return ast.dump(parse_cell(source))
 
 
 @pytest.mark.parametrize("path", notebooks(ROOT))
@@ -179,3 +182,42 @@ def test_translate_notebook_command_writes_one_notebook_in_a_language(tmp_path, 
     written = nbformat.read(out, as_version=4)
     assert written.cells[0].source.startswith(SPANISH_TITLES["0x00-welcome"])
     assert f"{out} written (" in capsys.readouterr().out
+
+
+def _tone() -> np.ndarray:
+    return (np.sin(2 * np.pi * 1000 * np.arange(16000) / 16000) * 10000).astype(np.int16)
+
+
+# One figure of each week's lecture, drawn by the library with the arguments' shapes the lecture uses.
+WEEK_FIGURES = {
+    "0x00-welcome": lambda: power_budget.plot_power_and_price(),
+    "0x01-fundamentals": lambda: plots.plot_training_curves({"loss": [2.0, 1.0], "val_loss": [2.1, 1.3],
+                                                             "accuracy": [0.5, 0.8], "val_accuracy": [0.4, 0.7]}),
+    "0x02-sensors": lambda: plots.plot_waveform_and_spectrogram(_tone()),
+    "0x03-deployment": lambda: plots.plot_memory_budget({"model": (19_000, 0), "tensor arena": (0, 18_000)}, BOARDS),
+    "0x04-mlops": lambda: monitoring.plot_timeline(np.linspace(0, 1, 50), np.exp(np.linspace(0, 1, 50)), 2.0,
+                                                   np.r_[np.full(9, np.nan), np.linspace(0, 1, 50)[9:]],
+                                                   fault_start=0.8),
+}
+
+
+def _words(fig) -> list[str]:
+    """The figure's title, axis labels and legend texts: the words a learner reads on it."""
+    texts = [fig.get_suptitle()]
+    for ax in fig.axes:
+        texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        texts += [t.get_text() for t in ax.get_legend().get_texts()] if ax.get_legend() else []
+    return texts
+
+
+@pytest.mark.parametrize("week", WEEK_FIGURES)
+def test_a_figure_of_every_week_drawn_in_spanish_has_spanish_words(week, monkeypatch):
+    assert week in [m.id for m in MODULES]
+    monkeypatch.delenv(LANGUAGE_VARIABLE, raising=False)
+    english = WEEK_FIGURES[week]()
+    monkeypatch.setenv(LANGUAGE_VARIABLE, "es")
+    spanish = WEEK_FIGURES[week]()
+    pairs = [(e, s) for e, s in zip(_words(english), _words(spanish), strict=True) if re.search("[a-z]{3}", e)]
+    assert pairs, "the figure has words"
+    assert all(e != s for e, s in pairs), [e for e, s in pairs if e == s]
+    assert english.alt and spanish.alt and english.alt != spanish.alt

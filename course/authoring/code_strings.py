@@ -47,7 +47,8 @@ def _masked(source: str) -> str:
     return "\n".join(MAGIC.sub(r"\1#", line) for line in source.split("\n"))
 
 
-def _parse(source: str) -> ast.Module:
+def parse_cell(source: str) -> ast.Module:
+    """A code cell's syntax tree, its IPython `%` and `!` lines read as comments; `UnparsableCell` otherwise."""
     try:
         return ast.parse(_masked(source))
     except SyntaxError as error:
@@ -168,7 +169,7 @@ def code_strings(source: str) -> list[CodeString]:
     """The learner-facing strings of a code cell, in source order; `UnparsableCell` if it is not Python."""
     lines, masked = source.split("\n"), _masked(source)
     found = {}
-    for expression in _shown_expressions(_parse(source)):
+    for expression in _shown_expressions(parse_cell(source)):
         for node in _literals(expression):
             fstring = isinstance(node, ast.JoinedStr)
             template = _template(node, masked)
