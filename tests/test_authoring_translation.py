@@ -108,6 +108,26 @@ def test_catalogs_are_current_extracting_finds_nothing_new(path):
     assert [(e.msgctxt, e.msgid) for e in po if not e.obsolete] == [(e.msgctxt, e.msgid) for e in fresh]
 
 
+def _misused_markers(tree: ast.AST) -> list[int]:
+    """Lines of `_()` calls that extraction cannot read: not one plain literal, or inside an f-string."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_":
+            if len(node.args) != 1 or not isinstance(node.args[0], ast.Constant) or node.keywords:
+                lines.append(node.lineno)
+        if isinstance(node, ast.JoinedStr):
+            lines += [inner.lineno for inner in ast.walk(node)
+                      if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "_"]
+    return lines
+
+
+def test_every_library_message_is_marked_so_that_extraction_finds_it():
+    assert _misused_markers(ast.parse('x = f"{_(\'a\')}"\ny = _(f"{n} b")\nz = _("ok").format(n=1)')) == [1, 2]
+    misused = {path.relative_to(ROOT).as_posix(): lines for path in sorted((ROOT / "course").rglob("*.py"))
+               if (lines := _misused_markers(ast.parse(path.read_text(encoding="utf-8"))))}
+    assert not misused, f"use _(\"literal\").format(...) outside f-strings: {misused}"
+
+
 def test_library_catalog_is_current():
     pot = read_catalog(LOCALE / LIBRARY_TEMPLATE)
     assert {e.msgid for e in pot} == {e.msgid for e in library_template(LOCALE.parent)}, \
