@@ -1,5 +1,6 @@
 """Translations through PO catalogs: extraction, merging, applying with a reported fallback to English."""
 import ast
+import copy
 import re
 import shutil
 
@@ -98,6 +99,19 @@ def test_code_strings_are_translated_in_place_and_a_broken_field_falls_back_to_e
     assert str(fallbacks[0]) == f"n.ipynb cell {cell_id}, string 3: {fallbacks[0].reason}"
 
 
+def test_a_string_added_before_others_in_a_code_cell_leaves_their_translations_alone():
+    before = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('print("Loss")\nprint("Accuracy")')])
+    catalog = merge(template(before, "n.ipynb"), None, "es")
+    catalog[0].msgstr, catalog[1].msgstr = "Pérdida", "Exactitud"
+    after = copy.deepcopy(before)
+    after.cells[0].source = 'print("New line")\nprint("Loss")\nprint("Accuracy, now")'
+    merged = merge(template(after, "n.ipynb"), catalog, "es")
+    assert [(e.msgid, e.msgstr, e.fuzzy) for e in merged] == [
+        ("New line", "", False),  # new: not the translation of the string that used to be first
+        ("Loss", "Pérdida", False),  # moved within its cell: same translation
+        ("Accuracy, now", "", False)]  # changed, but its old position now holds "Loss": nothing to suggest
+
+
 @pytest.mark.parametrize("path", notebooks(ROOT))
 def test_catalogs_are_current_extracting_finds_nothing_new(path):
     pot = read_catalog(catalog_path(ROOT, "templates", path))
@@ -194,6 +208,12 @@ def test_translate_extract_command_writes_and_updates_catalogs(tmp_path):
     assert main(["translate", "extract", "--root", str(tmp_path), "--language", "es"]) == 0
     entry = polib.pofile(str(catalog_path(tmp_path, "es", lecture)))[0]
     assert entry.fuzzy and entry.msgstr == "# 0x00 · Bienvenida" and entry.msgid.endswith("One more sentence.")
+
+
+def test_a_notebook_named_by_its_absolute_path_finds_its_catalog():
+    lecture = "notebooks/0x00-welcome.ipynb"
+    assert catalog_path(ROOT, "es", str(ROOT / lecture)) == catalog_path(ROOT, "es", lecture)
+    assert catalog_path(ROOT, "es", lecture).parent.name == "notebooks"
 
 
 def test_translate_notebook_command_writes_one_notebook_in_a_language(tmp_path, capsys):

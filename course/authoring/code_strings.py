@@ -2,10 +2,12 @@
 
 A string in a code cell is learner-facing when the learner reads it in an output: it is shown
 (``print``, ``Markdown``, ``HTML``), labels a figure or a widget (a title, an axis label, a legend label,
-a description, a figure's ``alt`` text), or explains a failure (the message of an ``assert``, of a raised
+a description, a figure's ``alt`` text, an argument of a ``plot_…`` function, a dict key naming what it
+draws), or explains a failure (the message of an ``assert``, of a raised
 exception, of a warning). The rule needs no marker in the code, and nothing else is touched: names,
 keys, file names and format codes stay as they are. Within such an argument the strings are the
-literals that reach the output (through ``+``, ``%``, ``.format``, ``.join``, a conditional or a list),
+literals that reach the output (through ``+``, ``%``, ``.format``, ``.join``, a conditional, a list or a
+dict's keys),
 not the arguments of other calls. A literal counts when it holds a word (two letters or more).
 
 A string's **template** is what a translator sees: a plain literal's text, or an f-string with its fields
@@ -61,7 +63,7 @@ def _name(func: ast.expr) -> str:
 
 def _is_sink_call(call: ast.Call) -> bool:
     name = _name(call.func)
-    return name in SHOWN_CALLS or name.endswith(("Error", "Exception", "Warning"))
+    return name in SHOWN_CALLS or name.startswith("plot_") or name.endswith(("Error", "Exception", "Warning"))
 
 
 def _literals(node: ast.expr):
@@ -78,6 +80,10 @@ def _literals(node: ast.expr):
     elif isinstance(node, (ast.List, ast.Tuple)):
         for element in node.elts:
             yield from _literals(element)
+    elif isinstance(node, ast.Dict):  # the labels of what a plot draws, e.g. {"tensor arena": (0, 18_000)}
+        for key in node.keys:
+            if key is not None:
+                yield from _literals(key)
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         if node.func.attr == "format":
             yield from _literals(node.func.value)

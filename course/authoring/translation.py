@@ -51,10 +51,14 @@ def translatable(cell: nbformat.NotebookNode) -> bool:
 
 
 def catalog_path(root: Path, language: str, notebook: str) -> Path:
-    """The catalog of `notebook` (a path relative to the course root) in `language`; `templates` gives the .pot."""
-    folder = Path(notebook).parent if Path(notebook).parts[0] == "notebooks" else Path("source")
+    """The catalog of `notebook` (a path relative to the course root, or inside it) in `language`; `templates`
+    gives the .pot."""
+    notebook = Path(notebook)
+    if notebook.is_absolute():
+        notebook = notebook.resolve().relative_to(Path(root).resolve())
+    folder = notebook.parent if notebook.parts[0] == "notebooks" else Path("source")
     suffix = ".pot" if language == TEMPLATES else ".po"
-    return Path(root) / "translations" / language / folder / (Path(notebook).stem + suffix)
+    return Path(root) / "translations" / language / folder / (notebook.stem + suffix)
 
 
 def read_catalog(path: Path) -> polib.POFile | None:
@@ -81,6 +85,10 @@ def string_context(cell_id: str, k: int) -> str:
     return f"{cell_id}/{k}"
 
 
+def _cell_of(context: str) -> str:
+    return context.split("/")[0]
+
+
 def template(notebook: nbformat.NotebookNode, name: str) -> polib.POFile:
     """The untranslated catalog of a notebook: an entry per markdown cell (keyed by cell id) and per
     learner-facing string of a code cell (keyed by cell id and position)."""
@@ -102,15 +110,23 @@ def merge(template_catalog: polib.POFile, existing: polib.POFile | None, languag
     """A language's catalog for `template_catalog`, keeping `existing` translations.
 
     A translation whose English changed is kept as fuzzy, with the old English as previous msgid, so a
-    translator sees what changed; cells that no longer exist are dropped.
+    translator sees what changed; cells that no longer exist are dropped. A code cell's string with the same
+    English as before keeps its translation even if it moved within its cell.
     """
     old = {entry.msgctxt: entry for entry in existing or [] if not entry.obsolete}
+    # A code cell's string keeps its translation when strings are added or removed around it in the cell.
+    same_text = {(_cell_of(entry.msgctxt), entry.msgid): entry for entry in old.values()
+                 if _cell_of(entry.msgctxt) != entry.msgctxt and entry.msgstr and not entry.fuzzy}
+    still_there = {(_cell_of(entry.msgctxt), entry.msgid) for entry in template_catalog}
     po = polib.POFile(wrapwidth=0)
     po.metadata = {**template_catalog.metadata, "Language": language}
     for entry in template_catalog:
         new = polib.POEntry(msgctxt=entry.msgctxt, msgid=entry.msgid, msgstr="", occurrences=entry.occurrences,
                             comment=entry.comment, flags=list(entry.flags))
-        before = old.get(entry.msgctxt)
+        before = same_text.get((_cell_of(entry.msgctxt), entry.msgid)) or old.get(entry.msgctxt)
+        if before is not None and (_cell_of(before.msgctxt), before.msgid) in still_there - {(_cell_of(entry.msgctxt),
+                                                                                           entry.msgid)}:
+            before = None  # that translation belongs to a string that only moved: this one is new
         if before is not None and before.msgstr:
             new.msgstr = before.msgstr
             if before.msgid != entry.msgid:
