@@ -58,6 +58,15 @@ def test_long_translations_wrap_into_pieces_that_python_joins_again():
     assert _templates(rewritten) == [long]
 
 
+def test_a_long_translation_far_to_the_right_starts_on_a_line_of_its_own():
+    source = 'if True:\n    assert isinstance(value, np.ndarray) and value.shape == (49, 40), "wrong shape"'
+    spanish = "la forma no es la esperada: revisa el número de tramas y de bandas mel " * 2
+    rewritten = rewrite(source, {0: spanish})
+    lines = rewritten.splitlines()
+    assert lines[1].endswith(", (") and all(line.startswith("        ") for line in lines[2:]), rewritten
+    assert max(len(line) for line in lines) <= 100 and _templates(rewritten) == [spanish]
+
+
 @pytest.mark.parametrize("template, fstring", [("plain {braces} stay literal", False),
                                                ("{d['key']!r:>8} and {{escaped}} {x:{width}}", True),
                                                ('He said "hi"\nthen\tleft', False)])

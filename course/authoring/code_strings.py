@@ -29,6 +29,7 @@ SHOWN_KEYWORDS = frozenset({"label", "title", "xlabel", "ylabel", "description",
 WORD = re.compile(r"[^\W\d_]{2,}")
 MAGIC = re.compile(r"^(\s*)([%!])")
 LINE_WIDTH = 100
+MIN_PIECE = 50  # narrower than this, a long translated literal starts on a line of its own
 
 
 @dataclass(frozen=True)
@@ -225,9 +226,13 @@ def _chunks(body: str, width: int) -> list[str]:
     return [piece for piece in pieces if piece] or [""]
 
 
-def literal(template: str, fstring: bool, indent: int, tail: int = 0) -> str:
-    """Python source for `template`: a literal, or parenthesised pieces on several lines when it is long
-    (lines within `LINE_WIDTH` where words allow, starting at column `indent`, `tail` characters following)."""
+def literal(template: str, fstring: bool, indent: int, tail: int = 0, base: int = 0, enclosed: bool = False) -> str:
+    """Python source for `template`: a literal, or parenthesised pieces on several lines when it is long.
+
+    Lines stay within `LINE_WIDTH` where words allow: the literal starts at column `indent` of a line indented
+    by `base`, with `tail` characters after it. The pieces line up under the first one when that leaves room
+    for `MIN_PIECE` characters; otherwise they start on the next line, indented by `base` + 4. Pieces are put in
+    parentheses unless the literal is `enclosed` in some already (a call's, or its own)."""
     fields_text = "".join(field or "" for _, field in split(template)) if fstring else ""
     quote = '"' if '"' not in fields_text else "'"
     prefix = "f" if fstring else ""
@@ -235,8 +240,13 @@ def literal(template: str, fstring: bool, indent: int, tail: int = 0) -> str:
     pieces = _chunks(body, LINE_WIDTH - indent - 5 - tail)
     if len(pieces) == 1:
         return prefix + quote + body + quote
-    separator = "\n" + " " * (indent + 1)
-    return "(" + separator.join(prefix + quote + piece + quote for piece in pieces) + ")"
+    opening, closing = ("", "") if enclosed else ("(", ")")
+    if LINE_WIDTH - indent - 5 - tail >= MIN_PIECE:
+        separator = "\n" + " " * (indent + len(opening))
+        return opening + separator.join(prefix + quote + piece + quote for piece in pieces) + closing
+    separator = "\n" + " " * (base + 4)
+    pieces = _chunks(body, LINE_WIDTH - base - 7 - tail)
+    return opening + separator + separator.join(prefix + quote + piece + quote for piece in pieces) + closing
 
 
 def rewrite(source: str, translations: dict[int, str]) -> str:
@@ -247,6 +257,10 @@ def rewrite(source: str, translations: dict[int, str]) -> str:
     for index in sorted(translations, reverse=True):
         found = strings[index]
         (first, start), (last, end) = found.start, found.end
-        new = literal(translations[index], found.fstring, indent=start, tail=len(lines[last - 1][end:]))
+        line, after = lines[first - 1], lines[last - 1][end:]
+        opened = "\n".join(lines[:first - 1] + [line[:start]]).rstrip().endswith(("(", ","))
+        alone = opened and after.lstrip().startswith((")", ","))
+        new = literal(translations[index], found.fstring, indent=start, tail=len(after),
+                      base=len(line) - len(line.lstrip()), enclosed=alone)
         lines[first - 1:last] = (lines[first - 1][:start] + new + lines[last - 1][end:]).split("\n")
     return "\n".join(lines)
