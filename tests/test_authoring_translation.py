@@ -15,6 +15,7 @@ from course.deploy import BOARDS
 from course.lessons import monitoring, plots, power_budget
 from course.authoring.code_strings import code_strings, parse_cell, rewrite
 from course.authoring.translation import (
+    LIBRARY_MARKERS,
     LIBRARY_TEMPLATE,
     catalog_path,
     library_template,
@@ -122,21 +123,26 @@ def test_catalogs_are_current_extracting_finds_nothing_new(path):
     assert [(e.msgctxt, e.msgid) for e in po if not e.obsolete] == [(e.msgctxt, e.msgid) for e in fresh]
 
 
+def _is_marker(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in LIBRARY_MARKERS
+
+
 def _misused_markers(tree: ast.AST) -> list[int]:
-    """Lines of `_()` calls that extraction cannot read: not one plain literal, or inside an f-string."""
+    """Lines of markers that extraction cannot read: a built string (f-string, concatenation, call) instead of a
+    literal (a name is fine: text defined as data, marked with N_ there), or a marker inside an f-string."""
     lines = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_":
-            if len(node.args) != 1 or not isinstance(node.args[0], ast.Constant) or node.keywords:
-                lines.append(node.lineno)
+        if _is_marker(node) and (len(node.args) != 1 or node.keywords
+                                 or isinstance(node.args[0], (ast.JoinedStr, ast.BinOp, ast.Call))):
+            lines.append(node.lineno)
         if isinstance(node, ast.JoinedStr):
-            lines += [inner.lineno for inner in ast.walk(node)
-                      if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "_"]
+            lines += [inner.lineno for inner in ast.walk(node) if _is_marker(inner)]
     return lines
 
 
 def test_every_library_message_is_marked_so_that_extraction_finds_it():
-    assert _misused_markers(ast.parse('x = f"{_(\'a\')}"\ny = _(f"{n} b")\nz = _("ok").format(n=1)')) == [1, 2]
+    assert _misused_markers(ast.parse('x = f"{_(\'a\')}"\ny = _(f"{n} b")\nz = _("ok").format(n=1)\n'
+                                      'u = _(item.unit)\nv = N_("a " + "b")')) == [1, 2, 5]
     misused = {path.relative_to(ROOT).as_posix(): lines for path in sorted((ROOT / "course").rglob("*.py"))
                if (lines := _misused_markers(ast.parse(path.read_text(encoding="utf-8"))))}
     assert not misused, f"use _(\"literal\").format(...) outside f-strings: {misused}"

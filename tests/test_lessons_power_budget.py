@@ -97,7 +97,7 @@ def test_the_microcontroller_is_the_course_board():
     nano = BOARDS["nano33_ble_sense"]
     mcu = pb.device("microcontroller")
     assert mcu.power_w == pytest.approx(nano.voltage_v * nano.active_current_ma / 1000)
-    assert f"{nano.active_current_ma:g} mA at {nano.voltage_v:g} V" in mcu.example
+    assert f"{nano.active_current_ma:g} mA · {nano.voltage_v:g} V" in mcu.example
 
 
 def spanish(message: str) -> str:

@@ -27,6 +27,7 @@ from course.notebook.language import LOCALE, SOURCE_LANGUAGE, catalog_file
 
 TEMPLATES = "templates"
 LIBRARY_TEMPLATE = "course.pot"
+LIBRARY_MARKERS = {"_": None, "N_": None}  # course.notebook.language: translated now, or marked as data
 LABS = "notebooks/labs"
 BADGE_PREFIX = "[![Open In Colab]"
 
@@ -147,9 +148,9 @@ def notebooks(root: Path) -> list[str]:
 
 
 def library_template(package: Path) -> polib.POFile:
-    """The untranslated catalog of the library's messages: every ``_("…")`` in the package's modules."""
+    """The untranslated catalog of the library's messages: every ``_("…")`` and ``N_("…")`` in the package."""
     pot = _new_catalog("course")
-    for filename, lineno, message, _comments, _context in extract_from_dir(package, keywords={"_": None}):
+    for filename, lineno, message, _comments, _context in extract_from_dir(package, keywords=LIBRARY_MARKERS):
         occurrence = (f"course/{Path(filename).as_posix()}", str(lineno))
         existing = pot.find(message)
         if existing is None:

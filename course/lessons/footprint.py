@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from course.notebook.explorer import explorer, html_table
 from course.notebook.figures import new_figure
-from course.notebook.language import _
+from course.notebook.language import N_, _
 
 HOURS_PER_YEAR = 365 * 24
 GB = 1e9
@@ -32,28 +32,29 @@ GB = 1e9
 
 @dataclass(frozen=True)
 class Factor:
-    """One emission or energy factor: its value, unit and where it comes from."""
+    """One emission or energy factor: its value, unit (shown as ``_(factor.unit)``) and where it comes from."""
 
     value: float
     unit: str
     source: str
 
 
+PER_DEVICE = N_("kg CO₂e per device")
 PIRSON_BOL = "Pirson & Bol 2021, via the TinyML Footprint calculator (Prakash et al. 2023)"
 FACTORS: dict[str, Factor] = {
-    "processor": Factor(0.17, "kg CO₂e per device", f"MCU of 10 mm² ({PIRSON_BOL})"),
-    "PCB": Factor(0.16, "kg CO₂e per device", f"small board, typical ({PIRSON_BOL})"),
-    "casing": Factor(0.04, "kg CO₂e per device", f"ABS plastic 200 g / steel 20 g ({PIRSON_BOL})"),
-    "sensor": Factor(0.04, "kg CO₂e per device",
+    "processor": Factor(0.17, PER_DEVICE, f"MCU of 10 mm² ({PIRSON_BOL})"),
+    "PCB": Factor(0.16, PER_DEVICE, f"small board, typical ({PIRSON_BOL})"),
+    "casing": Factor(0.04, PER_DEVICE, f"ABS plastic 200 g / steel 20 g ({PIRSON_BOL})"),
+    "sensor": Factor(0.04, PER_DEVICE,
                      f"electret microphone ({PIRSON_BOL}); ASSUMPTION: a MEMS accelerometer costs about the same"),
-    "battery": Factor(1.36, "kg CO₂e per device", f"Li-ion battery, typical ({PIRSON_BOL})"),
-    "other parts": Factor(0.11, "kg CO₂e per device", f"resistors, capacitors… typical ({PIRSON_BOL})"),
-    "indicator LEDs": Factor(0.06, "kg CO₂e per device", f"2 LEDs ({PIRSON_BOL})"),
-    "transport": Factor(0.40, "kg CO₂e per device", f"typical ({PIRSON_BOL})"),
-    "grid": Factor(0.481, "kg CO₂e per kWh", "world average 2023 (Ember, Global Electricity Review 2024)"),
-    "network": Factor(0.02, "kWh per GB",
+    "battery": Factor(1.36, PER_DEVICE, f"Li-ion battery, typical ({PIRSON_BOL})"),
+    "other parts": Factor(0.11, PER_DEVICE, f"resistors, capacitors… typical ({PIRSON_BOL})"),
+    "indicator LEDs": Factor(0.06, PER_DEVICE, f"2 LEDs ({PIRSON_BOL})"),
+    "transport": Factor(0.40, PER_DEVICE, f"typical ({PIRSON_BOL})"),
+    "grid": Factor(0.481, N_("kg CO₂e per kWh"), "world average 2023 (Ember, Global Electricity Review 2024)"),
+    "network": Factor(0.02, N_("kWh per GB"),
                       "Aslan et al. 2018: 0.06 kWh/GB in 2015, halving every ~2 years (ASSUMPTION: 0.02 today)"),
-    "data centre": Factor(1.0, "J per window scored",
+    "data centre": Factor(1.0, N_("J per window scored"),
                           "ASSUMPTION: a shared server's energy per small inference, cooling included"),
 }
 EMBODIED_PARTS = ("processor", "PCB", "casing", "sensor", "battery", "other parts", "indicator LEDs", "transport")
@@ -102,13 +103,21 @@ def fleet_footprint(n_devices: int, years: float, device_power_w: float, *, byte
 
 
 def footprint_label(key: str) -> str:
-    """The learner-facing name of a part of `fleet_footprint` or a scenario of `compare_fleets` (the keys stay
-    English); any other key is returned as it is."""
+    """The learner-facing name of a factor of `FACTORS`, a part of `fleet_footprint` or a scenario of
+    `compare_fleets` (the keys stay English); any other key is returned as it is."""
     labels = {"embodied (devices)": _("embodied (devices)"), "training": _("training"),
+              "processor": _("processor"), "PCB": _("PCB"), "casing": _("casing"), "sensor": _("sensor"),
+              "battery": _("battery"), "other parts": _("other parts"), "indicator LEDs": _("indicator LEDs"),
+              "transport": _("transport"), "grid": _("grid"),
               "devices' electricity": _("devices' electricity"), "network": _("network"),
               "data centre": _("data centre"), "TinyML fleet": _("TinyML fleet"),
               "cloud alternative": _("cloud alternative")}
     return labels.get(key, key)
+
+
+def factor_unit(factor: Factor) -> str:
+    """A factor's unit in the learner's language."""
+    return _(factor.unit)
 
 
 def plot_footprints(footprints: dict[str, dict[str, float]], title: str | None = None) -> Figure:

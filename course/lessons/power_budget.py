@@ -19,7 +19,7 @@ from course.deploy.boards import BOARDS
 from course.energy import average_current_ma, battery_life_hours
 from course.notebook.explorer import explorer
 from course.notebook.figures import PALETTE, new_figure
-from course.notebook.language import _
+from course.notebook.language import N_, _
 
 HOURS_PER_DAY = 24.0
 
@@ -31,7 +31,7 @@ class Device:
     name: str
     power_w: float  # typical power while computing, watts
     price_usd: float  # typical price of the part/board, US dollars (rounded)
-    example: str
+    example: str  # what it stands for, in English; shown as `device_example`
 
 
 # Typical, rounded values (2020s). The microcontroller is the course's Nano 33 BLE Sense board
@@ -39,12 +39,12 @@ class Device:
 _NANO = BOARDS["nano33_ble_sense"]
 DEVICES: tuple[Device, ...] = (
     Device("microcontroller", power_w=_NANO.voltage_v * _NANO.active_current_ma / 1000.0, price_usd=5.0,
-           example=(f"{_NANO.core} at {_NANO.clock_mhz:g} MHz ({_NANO.mcu}), "
-                    f"{_NANO.active_current_ma:g} mA at {_NANO.voltage_v:g} V")),
+           example=(f"{_NANO.core}, {_NANO.clock_mhz:g} MHz ({_NANO.mcu}): "
+                    f"{_NANO.active_current_ma:g} mA · {_NANO.voltage_v:g} V")),
     Device("laptop CPU", power_w=15.0, price_usd=700.0,
-           example="a thin-and-light laptop's processor under load (the laptop's price)"),
+           example=N_("a thin-and-light laptop's processor under load (the laptop's price)")),
     Device("desktop GPU", power_w=300.0, price_usd=1500.0,
-           example="a gaming/ML graphics card under load (the card's price)"),
+           example=N_("a gaming/ML graphics card under load (the card's price)")),
 )
 
 
@@ -87,6 +87,11 @@ def device_label(name: str) -> str:
     """The learner-facing name of a device of :data:`DEVICES` (its ``name`` stays the English key)."""
     labels = {"microcontroller": _("microcontroller"), "laptop CPU": _("laptop CPU"), "desktop GPU": _("desktop GPU")}
     return labels.get(name, name)
+
+
+def device_example(device: Device) -> str:
+    """What a device of :data:`DEVICES` stands for, in the learner's language."""
+    return _(device.example)
 
 
 def battery_label(name: str) -> str:

@@ -3,7 +3,8 @@
 The library marks every learner-facing message with `_` (figure titles, axis labels, alt texts, widget
 labels, the messages of checks). `_` returns the message in the language that `COURSE_LANGUAGE` names
 (default English), from the gettext catalog `course/locale/<language>.po`; a message with no translation
-stays English. Marked messages with values use named fields: ``_("{n} parameters").format(n=n)``.
+stays English. Marked messages with values use named fields: ``_("{n} parameters").format(n=n)``. Text kept
+as data is marked where it is defined, ``N_("…")``, and translated where it is shown, ``_(item.text)``.
 A notebook translated by `course remix` sets the variable in its set-up cell; anyone can set it by hand.
 """
 import functools
@@ -37,6 +38,12 @@ def _translations(language_code: str) -> dict[str, str]:
         return {}
     return {entry.msgid: entry.msgstr for entry in polib.pofile(str(path))
             if entry.msgstr and not entry.fuzzy and not entry.obsolete}
+
+
+def N_(message: str) -> str:
+    """Mark `message` for translation where it is defined as data (a table of the library) and return it as it
+    is; where it is shown, ``_(value)`` translates it."""
+    return message
 
 
 def _(message: str) -> str:
