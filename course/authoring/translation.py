@@ -125,8 +125,7 @@ def merge(template_catalog: polib.POFile, existing: polib.POFile | None, languag
         new = polib.POEntry(msgctxt=entry.msgctxt, msgid=entry.msgid, msgstr="", occurrences=entry.occurrences,
                             comment=entry.comment, flags=list(entry.flags))
         before = same_text.get((_cell_of(entry.msgctxt), entry.msgid)) or old.get(entry.msgctxt)
-        if before is not None and (_cell_of(before.msgctxt), before.msgid) in still_there - {(_cell_of(entry.msgctxt),
-                                                                                           entry.msgid)}:
+        if before is not None and before.msgid != entry.msgid and (_cell_of(before.msgctxt), before.msgid) in still_there:
             before = None  # that translation belongs to a string that only moved: this one is new
         if before is not None and before.msgstr:
             new.msgstr = before.msgstr
