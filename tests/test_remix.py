@@ -9,7 +9,8 @@ import yaml
 from conftest import ROOT
 
 import course.authoring.remix
-from course.authoring.remix import RemixError, build
+from course.authoring.manifest import load
+from course.authoring.remix import RemixError, WeekReferences, build, validate
 from course.cli import main
 from course.deploy import BOARDS
 from course.grading.nbgrader import nbgrader_env, run_nbgrader
@@ -58,7 +59,8 @@ def test_spanish_course_of_all_five_weeks_for_another_board_passes_its_own_tests
     assert lecture.cells[0].source.startswith("# 0x02 · ")
     assert "notebooks/0x02-deployment.ipynb" in lecture.cells[1].source
     welcome = "\n".join(c.source for c in _read(out / "notebooks" / "0x00-welcome.ipynb").cells)
-    assert "| el microcontrolador | semana 0x02 |" in welcome and "semana 0x02 del curso original" in welcome
+    assert "| el microcontrolador | semana 0x02 |" in welcome and "| un laboratorio | semana 0x03 |" in welcome, \
+        "the welcome's roadmap names each week by its number in this remix"
     for folder in ("source", "release"):
         parameters = _parameters(out / folder / "0x02-deployment" / "0x02-deployment.ipynb")
         assert 'BOARD = "Raspberry Pi Pico"' in parameters and "FLASH_BUDGET_KB = 20" in parameters
@@ -72,6 +74,16 @@ def test_spanish_course_of_all_five_weeks_for_another_board_passes_its_own_tests
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     summary = result.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "skipped" not in summary and "failed" not in summary, summary
+
+
+def test_a_week_left_out_of_a_remix_is_named_as_in_the_original_course():
+    manifest = load()
+    config = validate({**WORKSHOP, "modules": ["0x00-welcome", "0x01-fundamentals", "0x03-deployment"]}, manifest, ROOT)
+    weeks = WeekReferences(manifest, config)
+    assert weeks.text("la semana 0x03 usa la placa; semanas 0x01–0x02", "es") == \
+        "la semana 0x02 usa la placa; semanas 0x01–0x02 del curso original"
+    assert weeks.text("Week 0x02 records data", "en") == "Week 0x02 of the original course records data"
+    assert weeks.title("# 0x03 · Deployment") == "# 0x02 · Deployment"
 
 
 def test_full_course_reordered_renumbers_every_week(reordered):
@@ -128,7 +140,7 @@ def _refused(tmp_path, config, message):
 @pytest.mark.parametrize("change, message", [
     ({"modules": ["0x00-welcome", "0x07-robots"]}, "unknown module '0x07-robots'"),
     ({"modules": ["0x00-welcome", "0x00-welcome"]}, "listed twice"),
-    ({"modules": ["0x00-welcome", "0x03-deployment"]}, "0x03-deployment needs 0x01-fundamentals before it"),
+    ({"modules": ["0x00-welcome", "0x01-fundamentals", "0x03-deployment"]}, "0x03-deployment needs 0x01-fundamentals before it"),
     ({"modules": ["0x01-fundamentals", "0x00-welcome"]}, "0x01-fundamentals needs 0x00-welcome before it"),
     ({"board": "arduino_uno"}, "unknown board 'arduino_uno'"),
     ({"language": "xx"}, "unknown language 'xx'"),

@@ -184,7 +184,7 @@ def remix_modules(config: RemixConfig, manifest: Manifest) -> list[Module]:
             for p, m in enumerate(config.modules)]
 
 
-class _Renumber:
+class WeekReferences:
     """Rewrites week references in markdown: modules kept get their new number, others point upstream."""
 
     def __init__(self, manifest: Manifest, config: RemixConfig):
@@ -231,7 +231,7 @@ class _Build:
     manifest: Manifest
     config: RemixConfig
     root: Path
-    renumber: _Renumber
+    renumber: WeekReferences
     fallbacks: list[Fallback] = dataclasses.field(default_factory=list)
     notes: list[str] = dataclasses.field(default_factory=list)
 
@@ -385,7 +385,7 @@ def build(raw_config: object, out: Path, root: Path) -> RemixReport:
     config = validate(raw_config, manifest, root)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise RemixError(f"output directory {out} is not empty")
-    state = _Build(manifest, config, root, _Renumber(manifest, config))
+    state = _Build(manifest, config, root, WeekReferences(manifest, config))
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
