@@ -59,7 +59,7 @@ def test_spanish_course_of_all_five_weeks_for_another_board_passes_its_own_tests
     assert lecture.cells[0].source.startswith("# 0x02 · ")
     assert "notebooks/0x02-deployment.ipynb" in lecture.cells[1].source
     welcome = "\n".join(c.source for c in _read(out / "notebooks" / "0x00-welcome.ipynb").cells)
-    assert "| el microcontrolador | semana 0x02 |" in welcome and "| un laboratorio | semana 0x03 |" in welcome, \
+    assert "| el microcontrolador | semana 0x02 |" in welcome and ", un laboratorio | semana 0x03 |" in welcome, \
         "the welcome's roadmap names each week by its number in this remix"
     for folder in ("source", "release"):
         parameters = _parameters(out / folder / "0x02-deployment" / "0x02-deployment.ipynb")
