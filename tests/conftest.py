@@ -20,15 +20,13 @@ ASSIGNMENTS = assignments(ROOT)
 LECTURES = sorted((ROOT / "notebooks").glob("0x*.ipynb"))
 STUDENTS = ("solution", "untouched", "partial")
 # Every test has exactly one kind (`pytestmark = pytest.mark.<kind>` in its file; tests/test_markers.py checks it),
-# so that `python -m pytest -m <kind>` runs a known part of the suite. The kinds run in this order, slowest first:
-# two workers (see pyproject's pytest options) take whole files in turn, so the long remix and grading files start
-# at once and the short unit files fill the end.
+# so that `python -m pytest -m <kind>` runs a known part of the suite.
 KINDS = {
-    "remix": "`course remix` builds whole courses and runs their tests",
+    "unit": "the library, one module at a time; runs no notebook",
+    "notebooks": "the course's notebooks: conventions, every lecture under nbval, release/ regenerated, the Colab path",
     "grading": "nbgrader end to end: the autograde round trip, the sandbox, hostile submissions, the exchange",
     "browser": "JupyterLab and the formgrader in Chromium",
-    "notebooks": "the course's notebooks: conventions, every lecture under nbval, release/ regenerated, the Colab path",
-    "unit": "the library, one module at a time; runs no notebook",
+    "remix": "`course remix` builds whole courses and runs their tests",
 }
 COLLECTED_KINDS = pytest.StashKey[dict[str, list[str]]]()
 
@@ -41,15 +39,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything: every collected item is noted
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """nbval's cells of the lecture notebooks are `notebooks` tests; note every item's kinds (tests/test_markers.py);
-    order the items by kind (in KINDS' order), each file's items together and in their own order."""
+    """nbval's cells of the lecture notebooks are `notebooks` tests; note every item's kinds (tests/test_markers.py)."""
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.notebooks)
-    kinds = {item.nodeid: [m.name for m in item.iter_markers() if m.name in KINDS] for item in items}
-    config.stash[COLLECTED_KINDS] = kinds
-    order = list(KINDS)
-    items.sort(key=lambda item: min((order.index(kind) for kind in kinds[item.nodeid]), default=len(order)))
+    config.stash[COLLECTED_KINDS] = {item.nodeid: [m.name for m in item.iter_markers() if m.name in KINDS]
+                                     for item in items}
 
 
 def _figures_without_alt(outputs: list) -> int:

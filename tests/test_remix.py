@@ -69,8 +69,7 @@ def test_spanish_course_of_all_five_weeks_for_another_board_passes_its_own_tests
     readme = (out / "README.md").read_text()
     assert "Taller de TinyML" in readme and (out / "LICENSE").is_file()
     assert "| semana | tema |" in readme and "## Para estudiantes" in readme, "the learners' guide and syllabus in Spanish"
-    # One worker (-n 0): this test already has a core of its own, beside the other test worker's.
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0"], cwd=out,
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=out,
                             env=nbgrader_env(), capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     summary = result.stdout.strip().splitlines()[-1]
@@ -107,7 +106,7 @@ def test_full_course_reordered_renumbers_every_week(reordered):
 
 def test_reordered_course_passes_its_conventions_tests(reordered):
     out, _ = reordered
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                              "tests/test_conventions.py"], cwd=out, env=nbgrader_env(),
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0 and " passed" in result.stdout, result.stdout[-3000:]
