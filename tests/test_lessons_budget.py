@@ -1,4 +1,8 @@
 """course.lessons.budget: the numbers a design stores, whatever its form, and a training call's time."""
+import os
+import threading
+import time
+
 import numpy as np
 import polib
 import pytest
@@ -34,9 +38,40 @@ def test_a_scikit_learn_estimator_counts_its_fitted_attributes():
     assert budget.stored_numbers(pca) == fitted >= 3 * 10 + 10
 
 
-def test_timed_returns_the_result_and_the_seconds():
-    result, seconds = budget.timed(sorted, [3, 1, 2])
-    assert result == [1, 2, 3] and 0 <= seconds < 1
+def test_timed_returns_the_result_and_the_seconds_of_work():
+    def work(n):
+        return float(np.sum(np.sin(np.arange(n, dtype=float))))
+
+    result, seconds = budget.timed(work, 3_000_000)
+    assert result == work(3_000_000) and 0 < seconds < 30
+
+
+def test_timed_does_not_charge_the_time_a_busy_machine_makes_a_training_wait():
+    """Waiting (here: sleeping, as when other processes hold the cores) stretches the wall time, not the processor
+    time, and `timed` counts the smaller of the two."""
+    _, seconds = budget.timed(time.sleep, 1.0)
+    assert seconds < 0.2
+
+
+def test_timed_does_not_charge_the_threads_of_many_cores_either():
+    """Threads computing at once on several cores spend more processor time than wall time: `timed` counts at most
+    the wall time (NumPy releases the interpreter's lock while it computes, so the threads do run at once)."""
+    def spin(seconds):
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            np.sin(np.arange(1_000_000, dtype=float))
+
+    def threads_at_once():
+        threads = [threading.Thread(target=spin, args=(1.0,)) for _ in range(os.cpu_count() or 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    wall, processor = time.perf_counter(), time.process_time()
+    _, seconds = budget.timed(threads_at_once)
+    wall, processor = time.perf_counter() - wall, time.process_time() - processor
+    assert seconds <= wall < processor, "the threads spent more processor time than wall time, and timed counted neither"
 
 
 def test_week_0x04s_autoencoders_against_the_budget():
