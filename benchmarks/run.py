@@ -195,6 +195,9 @@ def update_section(heading: str, section: str) -> None:
 
 GRADING_HEADING = "## Grading at scale"
 SCALE_SUBMISSIONS = 16
+# A week of real weight (a submission trains two models): on the tiny 0x00 welcome, fixed costs per submission
+# that a real class never notices would decide the speedup.
+SCALE_ASSIGNMENT = "0x01-fundamentals"
 PROJECTION = (1000, 5)  # learners, weekly assignments
 
 
@@ -210,7 +213,7 @@ def _class_of(assignment: str, folder: Path) -> Path:
     return course
 
 
-def grading_table(assignment: str = "0x00-welcome") -> tuple[str, float, float]:
+def grading_table(assignment: str = SCALE_ASSIGNMENT) -> tuple[str, float, float]:
     """Rows: the same submissions graded by plain serial nbgrader and by `course grade` on a running local cluster
     of 1 and 2 workers (each cluster's start-up timed apart: a cluster serves a term's batches); seconds per
     submission on one worker; parallel efficiency at 2 workers (speedup / 2)."""
@@ -243,12 +246,12 @@ def grading_table(assignment: str = "0x00-welcome") -> tuple[str, float, float]:
     return "\n".join(lines), seconds[1] / SCALE_SUBMISSIONS, seconds[1] / seconds[2] / 2
 
 
-def grading_section(assignment: str = "0x00-welcome") -> str:
+def grading_section(assignment: str = SCALE_ASSIGNMENT) -> str:
     """The grading-at-scale section: measured throughput, and a projection on paper for a large class."""
     rows, per_submission, efficiency = grading_table(assignment)
     learners, weeks = PROJECTION
     total = learners * weeks * per_submission
-    projection = ", ".join(f"{k} workers ≈ {total / (k * efficiency if k > 1 else 1) / 3600:.1f} h"
+    projection = ", ".join(f"{k} worker{'s' if k > 1 else ''} ≈ {_duration(total / (k * efficiency if k > 1 else 1))}"
                            for k in (1, 2, 8, 32, 128))
     return (f"{GRADING_HEADING}\n\nMeasured by `benchmarks/run.py` {commit_statement()}: the same "
             f"{SCALE_SUBMISSIONS} submissions of {assignment} (12 solutions, 4 untouched) graded three ways, each in a "
@@ -257,8 +260,14 @@ def grading_section(assignment: str = "0x00-welcome") -> str:
             "start-up column more, once per run (`--scheduler` reuses a running cluster).\n\n" + rows + "\n\n"
             f"**Projection on paper**: {learners:,} learners × {weeks} weeks = {learners * weeks:,} submissions at "
             f"{per_submission:.1f} s each (one worker, measured above on {assignment}), with the parallel efficiency "
-            f"measured at 2 workers ({efficiency:.0%}): {projection}. Heavier weeks cost about their assignment "
-            "notebook's time more per submission (the notebooks table below), so scale these by that ratio.\n")
+            f"measured at 2 workers ({efficiency:.0%}) assumed for more: {projection}. Weeks lighter or heavier than "
+            f"{assignment} scale these by their assignment notebook's time (the notebooks table below).\n")
+
+
+def _duration(seconds: float) -> str:
+    """`seconds` as hours and minutes, or minutes under an hour."""
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
 def update_grading_section() -> None:
