@@ -168,6 +168,27 @@ def test_every_notebook_has_a_template_and_a_spanish_catalog(path):
 SPANS = re.compile(r"```.+?```|\$\$.+?\$\$|\$[^$]+\$|`[^`]+`|\]\([^)\s]+\)", re.S)
 
 
+TERMS = ROOT / "translations" / "es" / "TERMS.md"
+RULED_OUT = re.compile(r'^\| ([^|]+?) \| ([^|]+?) \|[^|]*never "([^"]+)"', re.M)  # a row: English | Español | never "X"
+FIELDS = re.compile(r"\{[^{}]*\}")
+
+
+def test_the_glossary_rules_out_words_that_it_names():
+    assert ("laptop", "portátil", "laptop") in RULED_OUT.findall(TERMS.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", [*notebooks(ROOT), "course/locale/es.po"])
+def test_spanish_never_uses_a_word_that_its_glossary_rules_out(path):
+    """translations/es/TERMS.md's rows that say `never "X"`: no Spanish text says X, outside code, math, links and
+    the fields a code string fills in (`{laptop_wh}` is a name, not a word)."""
+    catalog = polib.pofile(str(ROOT / path if path.endswith(".po") else catalog_path(ROOT, "es", path)))
+    for english, spanish, word in RULED_OUT.findall(TERMS.read_text(encoding="utf-8")):
+        pattern = re.compile(rf"\b{re.escape(word)}s?\b", re.I)
+        found = [e.msgctxt or e.msgid for e in catalog if e.msgstr
+                 and pattern.search(FIELDS.sub("", SPANS.sub("", e.msgstr)))]
+        assert not found, f"{path}: {found} say {word!r}; TERMS.md says {spanish!r} for {english!r}"
+
+
 SPANISH_TITLES = {"0x00-welcome": "# 0x00 · Bienvenida a TinyML", "0x01-fundamentals": "# 0x01 · Fundamentos",
                   "0x02-sensors": "# 0x02 · IA centrada en los datos, con sensores",
                   "0x03-deployment": "# 0x03 · Optimización y despliegue en microcontroladores",
