@@ -1,5 +1,7 @@
 """course.lessons.budget: the numbers a design stores, whatever its form, and a training call's time."""
 import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -51,6 +53,13 @@ def test_timed_does_not_charge_the_time_a_busy_machine_makes_a_training_wait():
     time, and `timed` counts the smaller of the two."""
     _, seconds = budget.timed(time.sleep, 1.0)
     assert seconds < 0.2
+
+
+def test_timed_charges_the_work_of_child_processes_too():
+    """Training in a child process is work all the same: its processor time counts once the child has finished."""
+    script = "import time\nend = time.process_time() + 1.0\nwhile time.process_time() < end: pass"
+    _, seconds = budget.timed(subprocess.run, [sys.executable, "-c", script], check=True)
+    assert seconds >= 0.9
 
 
 def test_timed_does_not_charge_the_threads_of_many_cores_either():

@@ -4,8 +4,10 @@ A detector or a spotter designed by a learner can be anything that their own cod
 of NumPy arrays, a Keras model, a scikit-learn estimator, a tuple of those. `stored_numbers` counts the
 numbers the device would have to keep of it (weights, means, scales, thresholds), whatever its form, so
 that a test can hold every design to the same budget; `timed` measures a training call's time in a way a busy
-grading machine cannot stretch; `design_problem` says whether the written-down design (a `DESIGN` dict of texts) follows the tasks' rule.
+grading machine cannot stretch; `design_problem` says whether the written-down design (a `DESIGN` dict of texts)
+follows the tasks' rule.
 """
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -37,14 +39,21 @@ def stored_numbers(thing: Any) -> int:
     return 0
 
 
+def _processor_seconds() -> float:
+    """Processor time spent so far by this process (all its threads) and by its finished child processes."""
+    spent = os.times()
+    return spent.user + spent.system + spent.children_user + spent.children_system
+
+
 def timed(function: Callable, *args: Any, **kwargs: Any) -> tuple[Any, float]:
-    """`function(*args, **kwargs)` and the seconds it took: the smaller of its wall time and the processor time this
-    process spent on it (all its threads). A machine busy with other work (a grader running many notebooks at once)
-    stretches the wall time but not the processor time; a machine with many cores stretches the processor time of
-    multi-threaded training but not the wall time. Either way a design is not charged for the machine it runs on."""
-    wall, processor = time.perf_counter(), time.process_time()
+    """`function(*args, **kwargs)` and the seconds it took: the smaller of its wall time and the processor time it
+    spent (all threads of this process, and child processes it started and waited for). A machine busy with other
+    work (a grader running many notebooks at once) stretches the wall time but not the processor time; a machine
+    with many cores stretches the processor time of multi-threaded training but not the wall time. Either way a
+    design is not charged for the machine it runs on."""
+    wall, processor = time.perf_counter(), _processor_seconds()
     result = function(*args, **kwargs)
-    return result, min(time.perf_counter() - wall, time.process_time() - processor)
+    return result, min(time.perf_counter() - wall, _processor_seconds() - processor)
 
 
 def design_problem(design: Any, keys: tuple[str, ...]) -> str | None:
