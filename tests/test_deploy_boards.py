@@ -14,6 +14,7 @@ from course.deploy.boards import (
     DEFAULT_FLASH_RESERVED_BYTES,
     DEFAULT_RAM_RESERVED_BYTES,
     OP_OVERHEAD_CYCLES,
+    learner_texts,
 )
 
 pytestmark = pytest.mark.unit
@@ -100,3 +101,14 @@ def test_available_memory_is_what_fits_compares_against():
         assert not fits(_report(flash_bytes=flash + 1, arena_bytes=ram), key).flash_ok
         assert not fits(_report(flash_bytes=flash, arena_bytes=ram + 1), key).ram_ok
     assert BOARDS["pico"].available(0, 10 * KIB) == (2 * MIB, 254 * KIB)
+
+
+def test_what_stands_in_for_each_board_speaks_the_learners_language(monkeypatch):
+    """The firmware lab prints each board's `stand_in()`: boards.yml's English, or its translation in the library's
+    catalog (`course translate extract` puts `learner_texts` there)."""
+    assert set(learner_texts()) == set(BOARDS)
+    assert all(board.stand_in() == board.emulation for board in BOARDS.values())
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    spanish = {key: board.stand_in() for key, board in BOARDS.items()}
+    assert all(spanish[key] != board.emulation for key, board in BOARDS.items())
+    assert "no compila para la Pico" in spanish["pico"]

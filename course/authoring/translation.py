@@ -147,7 +147,10 @@ def notebooks(root: Path) -> list[str]:
 
 
 def library_template(package: Path) -> polib.POFile:
-    """The untranslated catalog of the library's messages: every ``_("…")`` and ``N_("…")`` in the package."""
+    """The untranslated catalog of the library's messages: every ``_("…")`` and ``N_("…")`` in the package, and the
+    texts of its data files that a learner reads (`course.deploy.boards.learner_texts`)."""
+    from course.deploy.boards import learner_texts  # imported here: other commands need not load the toolkit
+
     pot = _new_catalog("course")
     for filename, lineno, message, _comments, _context in extract_from_dir(package, keywords=LIBRARY_MARKERS):
         occurrence = (f"course/{Path(filename).as_posix()}", str(lineno))
@@ -156,6 +159,8 @@ def library_template(package: Path) -> polib.POFile:
             pot.append(polib.POEntry(msgid=message, msgstr="", occurrences=[occurrence]))
         else:
             existing.occurrences.append(occurrence)
+    for key, text in learner_texts().items():  # data a learner reads, kept outside the code (boards.yml)
+        pot.append(polib.POEntry(msgid=text, msgstr="", occurrences=[("course/deploy/boards.yml", key)]))
     return pot
 
 

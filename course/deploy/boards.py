@@ -15,6 +15,7 @@ import yaml
 
 from course.deploy.report import ModelReport
 from course.energy import energy_mj
+from course.notebook.language import _
 from course.units import KIB
 
 BOARDS_FILE = Path(__file__).with_name("boards.yml")  # the specifications and assumptions, one board each
@@ -63,6 +64,10 @@ class Board:
     emulator: Emulator | None = None  # None: no upstream emulator stands in for this board
     emulation: str = ""  # what stands in for the board in the emulator, and what does not
 
+    def stand_in(self) -> str:
+        """`emulation` in the learner's language (the library's catalog holds boards.yml's texts: `learner_texts`)."""
+        return _(self.emulation)
+
     def available(self, flash_reserved: int = DEFAULT_FLASH_RESERVED_BYTES,
                   ram_reserved: int = DEFAULT_RAM_RESERVED_BYTES) -> tuple[int, int]:
         """(flash, RAM) bytes left for the model and its tensor arena once `flash_reserved` and
@@ -83,6 +88,12 @@ def _load_boards(path: Path) -> dict[str, Board]:
 
 
 BOARDS: dict[str, Board] = _load_boards(BOARDS_FILE)
+
+
+def learner_texts() -> dict[str, str]:
+    """The texts of boards.yml a learner reads, translated through the library's catalog: {board key: its
+    `emulation`} (`Board.stand_in` shows them)."""
+    return {key: board.emulation for key, board in BOARDS.items() if board.emulation}
 
 
 @dataclasses.dataclass(frozen=True)
