@@ -13,7 +13,7 @@ pytestmark = pytest.mark.unit
 
 
 def test_every_factor_names_its_source_and_the_embodied_sum():
-    assert all(f.source and f.unit for f in fp.FACTORS.values())
+    assert all(f.unit and (f.source or "ASSUMPTION" in f.what) for f in fp.FACTORS.values())
     assert fp.embodied_kg() == pytest.approx(0.17 + 0.16 + 0.04 + 0.04 + 1.36 + 0.11 + 0.06 + 0.40)
     assert fp.embodied_kg(("processor", "PCB")) == pytest.approx(0.33)
 
@@ -66,3 +66,13 @@ def test_figure_and_summary_speak_spanish_when_the_course_language_is_spanish(mo
     assert figure.alt != english.alt and spanish("TinyML fleet") in figure.alt
     summary = fp.footprint_explorer(1e-4, 0.001, 6144, 16, 1440).children[1].value
     assert f"<td>{spanish('embodied share of the TinyML fleet')}</td>" in summary
+
+
+def test_a_factor_says_what_it_stands_for_in_the_learners_language_and_keeps_its_citation(monkeypatch):
+    grid = fp.FACTORS["grid"]
+    assert fp.factor_source(grid) == "world average 2023 (Ember, Global Electricity Review 2024)"
+    assert fp.factor_source(fp.FACTORS["data centre"]) == fp.FACTORS["data centre"].what  # an assumption: no citation
+    monkeypatch.setenv("COURSE_LANGUAGE", "es")
+    assert fp.factor_source(grid) == f"{spanish('world average 2023')} (Ember, Global Electricity Review 2024)"
+    assert all(fp.factor_source(f).startswith(spanish(f.what)) and spanish(f.what) != f.what
+               for f in fp.FACTORS.values())

@@ -32,30 +32,33 @@ GB = 1e9
 
 @dataclass(frozen=True)
 class Factor:
-    """One emission or energy factor: its value, unit (shown as ``_(factor.unit)``) and where it comes from."""
+    """One emission or energy factor: its value, its unit and what it stands for (both shown in the learner's
+    language: `factor_unit`, `factor_source`) and the published source it comes from (a citation, shown as
+    published; empty for an ASSUMPTION of the course)."""
 
     value: float
     unit: str
-    source: str
+    what: str
+    source: str = ""
 
 
 PER_DEVICE = N_("kg CO₂e per device")
 PIRSON_BOL = "Pirson & Bol 2021, via the TinyML Footprint calculator (Prakash et al. 2023)"
 FACTORS: dict[str, Factor] = {
-    "processor": Factor(0.17, PER_DEVICE, f"MCU of 10 mm² ({PIRSON_BOL})"),
-    "PCB": Factor(0.16, PER_DEVICE, f"small board, typical ({PIRSON_BOL})"),
-    "casing": Factor(0.04, PER_DEVICE, f"ABS plastic 200 g / steel 20 g ({PIRSON_BOL})"),
+    "processor": Factor(0.17, PER_DEVICE, N_("MCU of 10 mm²"), PIRSON_BOL),
+    "PCB": Factor(0.16, PER_DEVICE, N_("small board, typical"), PIRSON_BOL),
+    "casing": Factor(0.04, PER_DEVICE, N_("ABS plastic 200 g / steel 20 g"), PIRSON_BOL),
     "sensor": Factor(0.04, PER_DEVICE,
-                     f"electret microphone ({PIRSON_BOL}); ASSUMPTION: a MEMS accelerometer costs about the same"),
-    "battery": Factor(1.36, PER_DEVICE, f"Li-ion battery, typical ({PIRSON_BOL})"),
-    "other parts": Factor(0.11, PER_DEVICE, f"resistors, capacitors… typical ({PIRSON_BOL})"),
-    "indicator LEDs": Factor(0.06, PER_DEVICE, f"2 LEDs ({PIRSON_BOL})"),
-    "transport": Factor(0.40, PER_DEVICE, f"typical ({PIRSON_BOL})"),
-    "grid": Factor(0.481, N_("kg CO₂e per kWh"), "world average 2023 (Ember, Global Electricity Review 2024)"),
+                     N_("electret microphone; ASSUMPTION: a MEMS accelerometer costs about the same"), PIRSON_BOL),
+    "battery": Factor(1.36, PER_DEVICE, N_("Li-ion battery, typical"), PIRSON_BOL),
+    "other parts": Factor(0.11, PER_DEVICE, N_("resistors, capacitors… typical"), PIRSON_BOL),
+    "indicator LEDs": Factor(0.06, PER_DEVICE, N_("2 LEDs"), PIRSON_BOL),
+    "transport": Factor(0.40, PER_DEVICE, N_("typical"), PIRSON_BOL),
+    "grid": Factor(0.481, N_("kg CO₂e per kWh"), N_("world average 2023"), "Ember, Global Electricity Review 2024"),
     "network": Factor(0.02, N_("kWh per GB"),
-                      "Aslan et al. 2018: 0.06 kWh/GB in 2015, halving every ~2 years (ASSUMPTION: 0.02 today)"),
+                      N_("0.06 kWh/GB in 2015, halving every ~2 years (ASSUMPTION: 0.02 today)"), "Aslan et al. 2018"),
     "data centre": Factor(1.0, N_("J per window scored"),
-                          "ASSUMPTION: a shared server's energy per small inference, cooling included"),
+                          N_("ASSUMPTION: a shared server's energy per small inference, cooling included")),
 }
 EMBODIED_PARTS = ("processor", "PCB", "casing", "sensor", "battery", "other parts", "indicator LEDs", "transport")
 
@@ -118,6 +121,12 @@ def footprint_label(key: str) -> str:
 def factor_unit(factor: Factor) -> str:
     """A factor's unit in the learner's language."""
     return _(factor.unit)
+
+
+def factor_source(factor: Factor) -> str:
+    """What a factor stands for, in the learner's language, followed by its citation if it has one."""
+    what = _(factor.what)
+    return f"{what} ({factor.source})" if factor.source else what
 
 
 def plot_footprints(footprints: dict[str, dict[str, float]], title: str | None = None) -> Figure:
