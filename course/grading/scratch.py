@@ -103,9 +103,36 @@ def make_kit(root: Path, assignment: str, threads: int | None = None) -> Kit:
     return Kit(assignment, files, course_digest(), os.environ.get(SECRET_VARIABLE), threads)
 
 
+HOME_PREFIX = "course-grading-"  # each process's folder in the temporary directory: course-grading-<pid>-<random>
+
+
+def _running(pid: int) -> bool:
+    """Whether a process `pid` runs (perhaps another user's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_abandoned_homes() -> list[Path]:
+    """Remove the grading folders of processes that no longer run, and return them: a worker killed in the middle
+    of a task cannot clean up after itself, so the next process that grades on the machine does."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{HOME_PREFIX}*-*"):
+        pid = folder.name.removeprefix(HOME_PREFIX).split("-")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 _prepared: dict[str, Path] = {}
 _lock = threading.Lock()
-_home = Path(tempfile.mkdtemp(prefix="course-kits-"))
+remove_abandoned_homes()
+_home = Path(tempfile.mkdtemp(prefix=f"{HOME_PREFIX}{os.getpid()}-"))  # prepared kits and scratch courses
 atexit.register(shutil.rmtree, _home, ignore_errors=True)
 
 
@@ -119,7 +146,7 @@ def _prepared_course(kit: Kit) -> Path:
     """A course directory with the kit's assignment generated (once per kit and process)."""
     with _lock:
         if kit.digest not in _prepared:
-            folder = _home / kit.digest
+            folder = _home / f"kit-{kit.digest}"
             shutil.rmtree(folder, ignore_errors=True)
             write_tree(folder, kit.files)
             log, ok = run_converter(GenerateAssignment, folder, _scratch_settings(folder, kit.assignment),
@@ -150,7 +177,7 @@ def grade_in_scratch(kit: Kit, submission: Submission) -> Graded:
         template = _prepared_course(kit)
     except RuntimeError as error:
         return Graded(submission.student, log=str(error), returncode=1)
-    with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="grade-", dir=_home) as scratch:
         course_dir = Path(scratch) / "course"
         shutil.copytree(template, course_dir)
         write_tree(course_dir / "submitted" / submission.student / kit.assignment, submission.files)
